@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+/**
+ * The command line: `run` (default) serves metrics, `check-config` validates a file, `metrics`
+ * lists every declared metric. The only module that reads process.argv and exits.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { App } from '../lib/app.js';
+import type { Override } from '../lib/config/env.js';
+import { ConfigError, loadConfig } from '../lib/config/load.js';
+import { LogHub } from '../lib/log.js';
+import { catalogMarkdown, catalogText, metricCatalog, replaceReadmeBlock } from '../lib/telemetry/catalog.js';
+import { VERSION } from '../lib/version.js';
+
+interface RunFlags {
+  config?: string;
+  address?: string;
+  'log-level'?: string;
+  'log-format'?: string;
+  'enabled-collectors'?: string[];
+  'metrics-namespace'?: string;
+  identity?: string;
+  'otlp-endpoint'?: string;
+}
+
+function flagOverrides(flags: RunFlags): Override[] {
+  const out: Override[] = [];
+  const add = (flag: keyof RunFlags, path: string[], value: unknown) => {
+    if (value !== undefined) out.push({ path, value, source: `flag --${flag}` });
+  };
+  add('address', ['server', 'address'], flags.address);
+  add('log-level', ['logging', 'level'], flags['log-level']);
+  add('log-format', ['logging', 'format'], flags['log-format']);
+  add(
+    'enabled-collectors',
+    ['enabledCollectors'],
+    flags['enabled-collectors']?.flatMap((item) => item.split(',')).filter((item) => item !== ''),
+  );
+  add('metrics-namespace', ['metrics', 'namespace'], flags['metrics-namespace']);
+  add('identity', ['identity'], flags.identity);
+  if (flags['otlp-endpoint'] !== undefined) {
+    add('otlp-endpoint', ['otlp', 'endpoint'], flags['otlp-endpoint']);
+    add('otlp-endpoint', ['otlp', 'enabled'], true);
+  }
+  return out;
+}
+
+function failStart(error: unknown): never {
+  const lines = error instanceof ConfigError ? error.problems : [(error as Error).message];
+  process.stderr.write(`sealos-state-metrics: cannot start: ${lines.join('; ')}\n`);
+  process.exit(1);
+}
+
+async function run(flags: RunFlags): Promise<void> {
+  const logs = new LogHub();
+  let app: App;
+  try {
+    app = await App.start({
+      ...(flags.config !== undefined ? { file: flags.config } : {}),
+      env: process.env,
+      flags: flagOverrides(flags),
+      logs,
+    });
+  } catch (error) {
+    failStart(error);
+  }
+  const logger = logs.child({ component: 'cli' });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const hardStop = setTimeout(() => {
+      logger.error('shutdown took too long, exiting');
+      process.exit(1);
+    }, 20_000);
+    hardStop.unref();
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: (error as Error).message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => void app.runtime.reload());
+}
+
+async function checkConfig(file: string): Promise<void> {
+  try {
+    const loaded = await loadConfig({ file, env: process.env });
+    process.stdout.write(
+      `${file}: ok (collectors: ${loaded.config.enabledCollectors.join(', ') || 'none'}; hash ${loaded.hash.slice(0, 12)})\n`,
+    );
+  } catch (error) {
+    const problems = error instanceof ConfigError ? error.problems : [(error as Error).message];
+    for (const problem of problems) process.stderr.write(`${problem}\n`);
+    process.exit(1);
+  }
+}
+
+async function listMetrics(format: string, namespace: string, write: string | undefined): Promise<void> {
+  const catalog = metricCatalog(namespace);
+  if (write !== undefined) {
+    const readme = await readFile(write, 'utf8');
+    await writeFile(write, replaceReadmeBlock(readme, catalogMarkdown(metricCatalog())));
+    return;
+  }
+  const out =
+    format === 'json'
+      ? JSON.stringify(catalog, null, 2)
+      : format === 'md'
+        ? catalogMarkdown(catalog)
+        : catalogText(catalog);
+  process.stdout.write(`${out}\n`);
+}
+
+await yargs(hideBin(process.argv))
+  .scriptName('sealos-state-metrics')
+  .version(VERSION)
+  .command(
+    ['run', '$0'],
+    'serve metrics (Prometheus pull, and OTLP push when enabled)',
+    (y) =>
+      y
+        .option('config', { alias: 'c', type: 'string', describe: 'YAML config file (watched and reloaded)' })
+        .option('address', { type: 'string', describe: 'listen address, e.g. :9090 (server.address)' })
+        .option('log-level', { type: 'string', describe: 'trace|debug|info|warn|error (logging.level)' })
+        .option('log-format', { type: 'string', describe: 'json|text (logging.format)' })
+        .option('enabled-collectors', {
+          type: 'array',
+          string: true,
+          describe: 'collectors to run (enabledCollectors)',
+        })
+        .option('metrics-namespace', { type: 'string', describe: 'metric name prefix (metrics.namespace)' })
+        .option('identity', { type: 'string', describe: 'instance id (identity)' })
+        .option('otlp-endpoint', {
+          type: 'string',
+          describe: 'push OTLP/gRPC to this collector (enables otlp)',
+        })
+        .example('$0', 'serve the embedded default config on :9090')
+        .example(
+          '$0 --config /etc/sealos-state-metrics/config.yaml',
+          'serve a config file, reloading it on change',
+        )
+        .example('$0 --otlp-endpoint http://otel-collector:4317', 'also push to an OpenTelemetry Collector'),
+    (argv) => run(argv as RunFlags),
+  )
+  .command(
+    'check-config <file>',
+    'validate a config file (with the current environment applied) and exit',
+    (y) =>
+      y.positional('file', { type: 'string', demandOption: true }).example('$0 check-config config.yaml', ''),
+    (argv) => checkConfig(argv.file),
+  )
+  .command(
+    'metrics',
+    'list every metric this build can expose',
+    (y) =>
+      y
+        .option('format', { choices: ['text', 'json', 'md'], default: 'text' })
+        .option('namespace', { type: 'string', default: 'sealos', describe: 'metrics.namespace to apply' })
+        .option('write-readme', { type: 'string', describe: 'rewrite the generated table in this README' })
+        .example('$0 metrics --format md', 'the README metrics table'),
+    (argv) => listMetrics(argv.format, argv.namespace, argv['write-readme']),
+  )
+  .strict()
+  .help()
+  .parseAsync();

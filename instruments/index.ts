@@ -1,0 +1,12 @@
+/**
+ * The one list of instruments. Adding an instrument means adding its definition here and nothing
+ * else in the framework.
+ */
+import type { InstrumentDefinition } from '../lib/instrument.js';
+import { zombie } from './zombie/zombie.js';
+
+export const instruments: readonly InstrumentDefinition[] = [zombie];
+
+export function findInstrument(name: string): InstrumentDefinition | undefined {
+  return instruments.find((definition) => definition.name === name);
+}

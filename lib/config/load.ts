@@ -1,0 +1,154 @@
+/**
+ * Config assembly: schema defaults <- YAML file <- OTEL_* env <- our env <- CLI flags, then one
+ * validation that names the path, the value and where the value came from.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { type Env, envOverrides, type Override, otelEnvOverrides } from './env.js';
+import { isSecretKey, redact } from './redact.js';
+import { type Config, configSchema } from './schema.js';
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(problems.join('; '));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export interface ConfigSources {
+  /** YAML file; absent means defaults plus overrides (the embedded default config). */
+  readonly file?: string;
+  readonly env: Env;
+  /** Overrides from CLI flags, highest precedence. */
+  readonly flags?: readonly Override[];
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** The merged input before validation, as the user wrote it (durations as strings). */
+  readonly input: Record<string, unknown>;
+  /** sha256 of the validated config, for the config-hash self-metric and change detection. */
+  readonly hash: string;
+}
+
+type Tree = Record<string, unknown>;
+
+function isTree(value: unknown): value is Tree {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep-merges `override` onto `base`; YAML nulls (a key with only comments under it) mean "not set". */
+function merge(base: Tree, override: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === null || value === undefined) continue;
+    const current = out[key];
+    out[key] = isTree(current) && isTree(value) ? merge(current, value) : value;
+  }
+  return out;
+}
+
+function setPath(tree: Tree, path: readonly string[], value: unknown): Tree {
+  const [head, ...rest] = path;
+  if (head === undefined) return tree;
+  const child = tree[head];
+  return { ...tree, [head]: rest.length === 0 ? value : setPath(isTree(child) ? child : {}, rest, value) };
+}
+
+function valueAt(tree: unknown, path: readonly PropertyKey[]): unknown {
+  let node = tree;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+function describeValue(path: readonly PropertyKey[], value: unknown): string {
+  if (value === undefined) return '';
+  const secret = path.some((key) => typeof key === 'string' && isSecretKey(key));
+  return ` (got ${secret ? '<redacted>' : JSON.stringify(redact(value))})`;
+}
+
+/** One line per problem: `collectors.zombie.checkInterval: "x" is not a duration ... (got "x", from env ...)`. */
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  input: Tree,
+  sources: Map<string, string>,
+): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.map(String);
+    const where = path.length > 0 ? path.join('.') : '(root)';
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((key) => [...path, key].join('.'));
+      return `${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
+    }
+    const value = valueAt(input, issue.path);
+    const source = sources.get(path.join('.'));
+    const got = describeValue(issue.path, value);
+    const from = source ? `${got ? got.slice(0, -1) : ' ('}, from ${source})` : got;
+    return `${where}: ${issue.message}${from}`;
+  });
+}
+
+/** Parses YAML text into a tree; errors carry file, line and column. */
+export function parseYaml(text: string, fileName: string): Tree {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      document.errors.map((error) => {
+        const pos = error.linePos?.[0];
+        const at = pos ? `${fileName}:${pos.line}:${pos.col}` : fileName;
+        return `${at}: ${error.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  const value: unknown = document.toJS();
+  if (value === null || value === undefined) return {};
+  if (!isTree(value))
+    throw new ConfigError([`${fileName}: the top level must be a mapping of keys, got ${typeof value}`]);
+  return value;
+}
+
+export function canonicalHash(value: unknown): string {
+  const canonical = JSON.stringify(value, (_key, child: unknown) =>
+    isTree(child) ? Object.fromEntries(Object.entries(child).sort(([a], [b]) => (a < b ? -1 : 1))) : child,
+  );
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** Builds and validates a config from a parsed YAML tree and overrides; throws ConfigError. */
+export function buildConfig(fileTree: Tree, env: Env, flags: readonly Override[] = []): LoadedConfig {
+  const sources = new Map<string, string>();
+  let input = fileTree;
+  for (const override of [...otelEnvOverrides(env), ...envOverrides(configSchema, env), ...flags]) {
+    input = setPath(input, override.path, override.value);
+    sources.set(override.path.join('.'), override.source);
+  }
+  input = merge({}, input);
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, input, sources));
+  const config = parsed.data;
+  if (config.logging.debug) config.logging.level = 'debug';
+  if (config.debugServer.port !== undefined)
+    config.debugServer.address = `127.0.0.1:${config.debugServer.port}`;
+  return { config, input, hash: canonicalHash(config) };
+}
+
+export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> {
+  let tree: Tree = {};
+  if (sources.file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(sources.file, 'utf8');
+    } catch (error) {
+      throw new ConfigError([`${sources.file}: cannot read config file: ${(error as Error).message}`]);
+    }
+    tree = parseYaml(text, sources.file);
+  }
+  return buildConfig(tree, sources.env, sources.flags);
+}

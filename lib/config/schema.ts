@@ -1,0 +1,151 @@
+/**
+ * The configuration schema: the single source of defaults and validation. Keys follow the
+ * original's config.example.yaml; `otlp` is ours. Unknown keys are errors.
+ */
+import { z } from 'zod';
+import { instruments } from '../../instruments/index.js';
+import { duration } from './duration.js';
+
+const listenAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]*\]|[^:]*):\d{1,5}$/, 'must be host:port or :port, e.g. ":9090"');
+
+const urlPath = z.string().regex(/^\/[^\s?#]*$/, 'must be a path starting with "/"');
+
+const server = z
+  .strictObject({
+    address: listenAddress.default(':9090'),
+    metricsPath: urlPath.default('/metrics'),
+    healthPath: urlPath.default('/health'),
+    tls: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        certFile: z.string().default(''),
+        keyFile: z.string().default(''),
+      })
+      .prefault({})
+      .refine((tls) => !tls.enabled || (tls.certFile !== '' && tls.keyFile !== ''), {
+        message: 'tls.enabled needs both certFile and keyFile',
+      }),
+    auth: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+  })
+  .prefault({});
+
+const debugServer = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** Loopback only; `port` is the original's spelling and sets the port on 127.0.0.1. */
+    address: listenAddress
+      .refine((address) => /^(127\.0\.0\.1|\[::1\]|localhost):\d+$/.test(address), {
+        message: 'must be a loopback address such as 127.0.0.1:8080 (the debug server has no auth)',
+      })
+      .default('127.0.0.1:8080'),
+    port: z.number().int().min(1).max(65535).optional(),
+    metricsPath: urlPath.default('/metrics'),
+    healthPath: urlPath.default('/health'),
+  })
+  .prefault({});
+
+const pprof = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    port: z.number().int().min(1).max(65535).default(6060),
+  })
+  .prefault({});
+
+const kubernetes = z
+  .strictObject({
+    kubeconfig: z.string().default(''),
+    qps: z.number().positive().default(50),
+    burst: z.number().int().positive().default(100),
+  })
+  .prefault({});
+
+const metrics = z
+  .strictObject({
+    namespace: z
+      .string()
+      .regex(/^([a-zA-Z_][a-zA-Z0-9_]*)?$/, 'must be a Prometheus name prefix ([a-zA-Z_][a-zA-Z0-9_]*)')
+      .default('sealos'),
+  })
+  .prefault({});
+
+const leaderElection = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    namespace: z.string().default(''),
+    leaseName: z.string().min(1).default('sealos-state-metrics'),
+    leaseDuration: duration('15s', { min: '1s' }),
+    renewDeadline: duration('10s', { min: '1s' }),
+    retryPeriod: duration('2s', { min: '100ms' }),
+  })
+  .prefault({});
+
+const logging = z
+  .strictObject({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    format: z.enum(['json', 'text']).default('json'),
+    /** The original's switch: the same as level "debug". */
+    debug: z.boolean().default(false),
+  })
+  .prefault({});
+
+const performance = z.strictObject({ informerResyncPeriod: duration('10m') }).prefault({});
+
+const otlp = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    endpoint: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .default('http://localhost:4317'),
+    headers: z.record(z.string(), z.string()).default({}),
+    interval: duration('30s', { min: '1s' }),
+    timeout: duration('10s', { min: '100ms' }),
+    /** Plain-text gRPC even for an https endpoint (the OTEL_EXPORTER_OTLP_INSECURE switch). */
+    insecure: z.boolean().default(false),
+    compression: z.enum(['none', 'gzip']).default('none'),
+  })
+  .prefault({});
+
+const instrumentNames = instruments.map((definition) => definition.name) as [string, ...string[]];
+
+const collectors = z
+  .strictObject(
+    Object.fromEntries(instruments.map((definition) => [definition.name, definition.configSchema])) as Record<
+      string,
+      z.ZodType
+    >,
+  )
+  .prefault({});
+
+export const configSchema = z
+  .strictObject({
+    server,
+    debugServer,
+    pprof,
+    kubernetes,
+    metrics,
+    leaderElection,
+    logging,
+    performance,
+    otlp,
+    enabledCollectors: z
+      .array(z.enum(instrumentNames, { error: (issue) => `unknown collector "${String(issue.input)}"` }))
+      .default(['zombie'])
+      .refine((names) => new Set(names).size === names.length, { message: 'lists a collector twice' }),
+    identity: z.string().default(''),
+    collectors,
+  })
+  .superRefine((config, ctx) => {
+    if (config.leaderElection.renewDeadline >= config.leaderElection.leaseDuration) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['leaderElection', 'renewDeadline'],
+        message: 'must be shorter than leaseDuration',
+        input: config.leaderElection.renewDeadline,
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

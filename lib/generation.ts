@@ -1,0 +1,126 @@
+/**
+ * A generation: one validated config, the MeterProvider with its readers, and the instruments
+ * started from that config. Reload builds the next one beside it and swaps.
+ */
+import type { Resource } from '@opentelemetry/resources';
+import { findInstrument } from '../instruments/index.js';
+import type { LoadedConfig } from './config/load.js';
+import type { Clock, Identity, Instrument, InstrumentHealth } from './instrument.js';
+import type { Logger, LogHub } from './log.js';
+import { TelemetryPipeline } from './telemetry/pipeline.js';
+import { CollectionRecords, observeSelfMetrics, type ReloadRecord } from './telemetry/self-metrics.js';
+
+export interface GenerationDeps {
+  readonly logs: LogHub;
+  readonly identity: Identity;
+  readonly resource: Resource;
+  readonly reloads: ReloadRecord;
+  readonly clock: Clock;
+}
+
+interface RunningInstrument {
+  readonly name: string;
+  readonly instrument: Instrument;
+}
+
+export class Generation {
+  readonly loaded: LoadedConfig;
+  readonly pipeline: TelemetryPipeline;
+  readonly collections: CollectionRecords;
+  readonly number: number;
+  readonly #instruments: RunningInstrument[];
+  readonly #logger: Logger;
+
+  private constructor(
+    number: number,
+    loaded: LoadedConfig,
+    pipeline: TelemetryPipeline,
+    collections: CollectionRecords,
+    instruments: RunningInstrument[],
+    logger: Logger,
+  ) {
+    this.number = number;
+    this.loaded = loaded;
+    this.pipeline = pipeline;
+    this.collections = collections;
+    this.#instruments = instruments;
+    this.#logger = logger;
+  }
+
+  /** Builds and starts a generation; on any failure, what was started is stopped and the error thrown. */
+  static async build(number: number, loaded: LoadedConfig, deps: GenerationDeps): Promise<Generation> {
+    const { config } = loaded;
+    const logger = deps.logs.child({ generation: number });
+    const pipeline = new TelemetryPipeline({
+      namespace: config.metrics.namespace,
+      resource: deps.resource,
+      ...(config.otlp.enabled
+        ? {
+            otlp: {
+              endpoint: config.otlp.endpoint,
+              headers: config.otlp.headers,
+              intervalMs: config.otlp.interval,
+              timeoutMs: config.otlp.timeout,
+              insecure: config.otlp.insecure,
+              compression: config.otlp.compression,
+            },
+          }
+        : {}),
+    });
+    const collections = new CollectionRecords();
+    observeSelfMetrics(pipeline.sink, deps.identity.instance, collections, deps.reloads);
+    const running: RunningInstrument[] = [];
+    try {
+      for (const name of config.enabledCollectors) {
+        const definition = findInstrument(name);
+        if (!definition) throw new Error(`enabledCollectors: unknown collector "${name}"`);
+        const instrumentLogger = deps.logs.child({ generation: number, collector: name });
+        const instrument = definition.create(
+          {
+            metrics: pipeline.sink,
+            logger: instrumentLogger,
+            identity: deps.identity,
+            clock: deps.clock,
+            recordCollection: (outcome) => collections.record(name, outcome, deps.clock.now()),
+          },
+          config.collectors[name],
+        );
+        running.push({ name, instrument });
+      }
+      for (const { name, instrument } of running) {
+        try {
+          await instrument.start();
+        } catch (error) {
+          throw new Error(`collectors.${name}: failed to start: ${(error as Error).message}`);
+        }
+      }
+    } catch (error) {
+      await Promise.allSettled(running.map(({ instrument }) => instrument.stop()));
+      await pipeline.shutdown().catch(() => undefined);
+      throw error;
+    }
+    logger.info({ collectors: config.enabledCollectors, otlp: config.otlp.enabled }, 'generation started');
+    return new Generation(number, loaded, pipeline, collections, running, logger);
+  }
+
+  health(): Record<string, InstrumentHealth> {
+    return Object.fromEntries(this.#instruments.map(({ name, instrument }) => [name, instrument.health()]));
+  }
+
+  /** Stops the instruments, then shuts the pipeline down (which pushes a last OTLP export). */
+  async shutdown(): Promise<void> {
+    const results = await Promise.allSettled(this.#instruments.map(({ instrument }) => instrument.stop()));
+    for (const [index, result] of results.entries()) {
+      if (result.status === 'rejected') {
+        this.#logger.warn(
+          { collector: this.#instruments[index]?.name, err: String(result.reason) },
+          'stop failed',
+        );
+      }
+    }
+    await this.pipeline.shutdown().catch((error: unknown) => {
+      this.#logger.warn({ err: String(error) }, 'telemetry shutdown failed');
+    });
+    this.#logger.info('generation stopped');
+  }
+}

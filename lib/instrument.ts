@@ -1,0 +1,80 @@
+/**
+ * The instrument contract: what an instrument declares and what the framework hands it.
+ * Instruments import from lib/ only this module and shared machinery meant for them.
+ */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { MetricDeclaration } from './telemetry/declaration.js';
+
+export type { Logger } from 'pino';
+export type { MetricDeclaration } from './telemetry/declaration.js';
+
+export interface Identity {
+  /** Instance id: config `identity`, else POD_NAME, else the hostname. */
+  readonly instance: string;
+  /** NODE_NAME, else the hostname. */
+  readonly nodeName: string;
+  readonly podName: string;
+  readonly podNamespace: string;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+/** One observation callback's sink: a value and the declared labels. */
+export type Observe = (value: number, labels: Readonly<Record<string, string>>) => void;
+
+export interface MetricSink {
+  /**
+   * Registers the callback that reports a declared metric's current points at collection time.
+   * The callback must be cheap: it reads state the instrument already holds.
+   */
+  observe(declaration: MetricDeclaration, callback: (observe: Observe) => void): void;
+}
+
+/** Outcome of one collection run, for the `state_metric_collector_*` self-metrics and /health. */
+export interface CollectionOutcome {
+  readonly durationSeconds: number;
+  readonly error?: Error;
+}
+
+export interface InstrumentContext {
+  readonly metrics: MetricSink;
+  readonly logger: Logger;
+  readonly identity: Identity;
+  readonly clock: Clock;
+  /** Records a finished collection run (pollers from lib/poller do this themselves). */
+  recordCollection(outcome: CollectionOutcome): void;
+}
+
+export type HealthState = 'healthy' | 'unhealthy' | 'starting';
+
+export interface InstrumentHealth {
+  readonly state: HealthState;
+  /** Why the instrument is unhealthy; never contains secrets. */
+  readonly reason?: string;
+}
+
+export interface Instrument {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): InstrumentHealth;
+}
+
+export interface InstrumentDefinition<Schema extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly summary: string;
+  /** Cluster-wide instruments run only on the elected leader by default. */
+  readonly leaderElection: boolean;
+  readonly configSchema: Schema;
+  readonly metrics: readonly MetricDeclaration[];
+  create(context: InstrumentContext, config: z.output<Schema>): Instrument;
+}
+
+/** Keeps the schema's output type attached to `create` while the list stays homogeneous. */
+export function defineInstrument<Schema extends z.ZodType>(
+  definition: InstrumentDefinition<Schema>,
+): InstrumentDefinition<Schema> {
+  return definition;
+}

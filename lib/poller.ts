@@ -1,0 +1,103 @@
+/**
+ * A polling loop for instruments: one run in flight at most, each run cut at its timeout, the
+ * outcome recorded for self-metrics and health. A scrape never waits for a run.
+ */
+import type { InstrumentContext, InstrumentHealth } from './instrument.js';
+
+export interface PollerOptions {
+  readonly intervalMs: number;
+  /** A run still going after this is aborted and counted as failed. */
+  readonly timeoutMs: number;
+  readonly run: (signal: AbortSignal) => Promise<void>;
+}
+
+export class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`collection timed out after ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+export class Poller {
+  readonly #context: InstrumentContext;
+  readonly #options: PollerOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: Promise<void> | undefined;
+  #abort: AbortController | undefined;
+  #stopped = true;
+  #health: InstrumentHealth = { state: 'starting' };
+
+  constructor(context: InstrumentContext, options: PollerOptions) {
+    this.#context = context;
+    this.#options = options;
+  }
+
+  /** Starts the loop; the first run begins at once, in the background. */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#tick();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#abort?.abort(new Error('instrument stopping'));
+    await this.#inFlight;
+  }
+
+  health(): InstrumentHealth {
+    return this.#health;
+  }
+
+  /** Runs one collection now (tests and the first run use it); resolves when it has finished. */
+  runOnce(): Promise<void> {
+    if (this.#inFlight) return this.#inFlight;
+    this.#inFlight = this.#runGuarded().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  #tick(): void {
+    if (this.#stopped) return;
+    void this.runOnce().then(() => {
+      if (this.#stopped) return;
+      this.#timer = setTimeout(() => this.#tick(), this.#options.intervalMs);
+      this.#timer.unref?.();
+    });
+  }
+
+  async #runGuarded(): Promise<void> {
+    const abort = new AbortController();
+    this.#abort = abort;
+    const started = performance.now();
+    const timeout = setTimeout(
+      () => abort.abort(new TimeoutError(this.#options.timeoutMs)),
+      this.#options.timeoutMs,
+    );
+    let error: Error | undefined;
+    try {
+      await Promise.race([
+        this.#options.run(abort.signal),
+        new Promise<never>((_, reject) => {
+          abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
+        }),
+      ]);
+    } catch (caught) {
+      error = caught instanceof Error ? caught : new Error(String(caught));
+    } finally {
+      clearTimeout(timeout);
+    }
+    if (this.#stopped && abort.signal.aborted) return;
+    const durationSeconds = (performance.now() - started) / 1000;
+    this.#context.recordCollection(error ? { durationSeconds, error } : { durationSeconds });
+    if (error) {
+      this.#health = { state: 'unhealthy', reason: error.message };
+      this.#context.logger.warn({ err: error.message, durationSeconds }, 'collection failed');
+    } else {
+      this.#health = { state: 'healthy' };
+      this.#context.logger.debug({ durationSeconds }, 'collection finished');
+    }
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The runtime holds the serving generation and replaces it on config change: load, validate,
+ * build the next generation beside the current one, swap, shut the old one down. Anything that
+ * fails before the swap leaves the current generation serving.
+ */
+import type { Env, Override } from './config/env.js';
+import { type LoadedConfig, loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { FileWatch } from './file-watch.js';
+import { Generation } from './generation.js';
+import { buildResource, resolveIdentity } from './identity.js';
+import type { Clock, Identity } from './instrument.js';
+import type { Logger, LogHub } from './log.js';
+import { ReloadRecord } from './telemetry/self-metrics.js';
+
+export interface RuntimeOptions {
+  readonly file?: string;
+  readonly env: Env;
+  readonly flags?: readonly Override[];
+  readonly logs: LogHub;
+  readonly clock?: Clock;
+  /** Settle time for config file changes; 3 s as in the original. */
+  readonly reloadDebounceMs?: number;
+}
+
+/** Settings read once at start: changing them in the file is reported, not applied. */
+export function restartOnlyChanges(running: Config, next: Config): string[] {
+  const changed: string[] = [];
+  if (running.server.address !== next.server.address) changed.push('server.address');
+  if (running.server.tls.enabled !== next.server.tls.enabled) changed.push('server.tls.enabled');
+  if (running.server.tls.certFile !== next.server.tls.certFile) changed.push('server.tls.certFile');
+  if (running.server.tls.keyFile !== next.server.tls.keyFile) changed.push('server.tls.keyFile');
+  if (running.server.auth.enabled !== next.server.auth.enabled) changed.push('server.auth.enabled');
+  if (running.identity !== next.identity) changed.push('identity');
+  return changed;
+}
+
+type GenerationListener = (generation: Generation) => void | Promise<void>;
+
+export class Runtime {
+  readonly reloads: ReloadRecord;
+  readonly identity: Identity;
+  /** The config the process started with; restart-only settings stay as it had them. */
+  readonly startup: LoadedConfig;
+  readonly #options: RuntimeOptions;
+  readonly #logger: Logger;
+  readonly #listeners: GenerationListener[] = [];
+  #current: Generation;
+  #watch: FileWatch | undefined;
+  #reloading: Promise<boolean> | undefined;
+  #pendingReload = false;
+  #stopped = false;
+
+  private constructor(
+    options: RuntimeOptions,
+    startup: LoadedConfig,
+    identity: Identity,
+    reloads: ReloadRecord,
+    current: Generation,
+  ) {
+    this.#options = options;
+    this.reloads = reloads;
+    this.startup = startup;
+    this.identity = identity;
+    this.#current = current;
+    this.#logger = options.logs.child({ component: 'runtime' });
+  }
+
+  /** Loads the config and starts the first generation; throws ConfigError or the build error. */
+  static async start(options: RuntimeOptions): Promise<Runtime> {
+    const loaded = await loadConfig(Runtime.#sources(options));
+    options.logs.configure(loaded.config.logging.level, loaded.config.logging.format);
+    const identity = resolveIdentity(loaded.config.identity, options.env);
+    const reloads = new ReloadRecord();
+    reloads.hash = loaded.hash;
+    const generation = await Generation.build(1, loaded, Runtime.#deps(options, identity, reloads));
+    const runtime = new Runtime(options, loaded, identity, reloads, generation);
+    if (options.file !== undefined) {
+      runtime.#watch = await FileWatch.start([options.file], () => void runtime.reload(), {
+        debounceMs: options.reloadDebounceMs ?? 3000,
+      });
+    }
+    return runtime;
+  }
+
+  static #sources(options: RuntimeOptions) {
+    return {
+      ...(options.file !== undefined ? { file: options.file } : {}),
+      env: options.env,
+      ...(options.flags ? { flags: options.flags } : {}),
+    };
+  }
+
+  static #deps(options: RuntimeOptions, identity: Identity, reloads: ReloadRecord) {
+    return {
+      logs: options.logs,
+      identity,
+      resource: buildResource(identity, options.env),
+      reloads,
+      clock: options.clock ?? { now: () => Date.now() },
+    };
+  }
+
+  get current(): Generation {
+    return this.#current;
+  }
+
+  /** Called after each swap (and not for the first generation). */
+  onGeneration(listener: GenerationListener): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Reloads now; resolves true when a new generation is serving. Reloads never overlap. */
+  reload(): Promise<boolean> {
+    if (this.#reloading) {
+      this.#pendingReload = true;
+      return this.#reloading;
+    }
+    this.#reloading = this.#reloadOnce().finally(() => {
+      this.#reloading = undefined;
+      if (this.#pendingReload && !this.#stopped) {
+        this.#pendingReload = false;
+        void this.reload();
+      }
+    });
+    return this.#reloading;
+  }
+
+  async #reloadOnce(): Promise<boolean> {
+    if (this.#stopped) return false;
+    let loaded: LoadedConfig;
+    try {
+      loaded = await loadConfig(Runtime.#sources(this.#options));
+    } catch (error) {
+      return this.#rejected(error, 'config rejected, previous config keeps serving');
+    }
+    if (loaded.hash === this.#current.loaded.hash) {
+      this.#logger.info('config file changed but the effective config did not');
+      return false;
+    }
+    const restart = restartOnlyChanges(this.startup.config, loaded.config);
+    this.reloads.restartRequired = restart;
+    if (restart.length > 0)
+      this.#logger.warn({ settings: restart }, 'these settings need a restart to take effect');
+    let next: Generation;
+    try {
+      next = await Generation.build(
+        this.#current.number + 1,
+        loaded,
+        Runtime.#deps(this.#options, this.identity, this.reloads),
+      );
+    } catch (error) {
+      return this.#rejected(error, 'new generation failed to start, previous config keeps serving');
+    }
+    const previous = this.#current;
+    this.#current = next;
+    this.#options.logs.configure(loaded.config.logging.level, loaded.config.logging.format);
+    this.reloads.successes += 1;
+    this.reloads.lastSuccessful = true;
+    this.reloads.hash = loaded.hash;
+    this.#logger.info({ generation: next.number, hash: loaded.hash.slice(0, 12) }, 'config reloaded');
+    for (const listener of this.#listeners) {
+      try {
+        await listener(next);
+      } catch (error) {
+        this.#logger.error({ err: (error as Error).message }, 'applying the reloaded config failed');
+      }
+    }
+    await previous.shutdown();
+    return true;
+  }
+
+  #rejected(error: unknown, message: string): false {
+    this.reloads.failures += 1;
+    this.reloads.lastSuccessful = false;
+    const problems = (error as { problems?: readonly string[] }).problems ?? [(error as Error).message];
+    this.#logger.error({ problems }, message);
+    return false;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#watch?.close();
+    await this.#reloading;
+    await this.#current.shutdown();
+  }
+}
