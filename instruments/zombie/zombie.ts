@@ -37,7 +37,14 @@ function createZombie(context: InstrumentContext, config: ZombieConfig) {
     intervalMs: config.checkInterval,
     timeoutMs: config.checkInterval,
     run: async (signal) => {
-      const zombies = await scanZombies(config.procPath, signal);
+      let zombies: Zombie[];
+      try {
+        zombies = await scanZombies(config.procPath, signal);
+      } catch (error) {
+        // A failed scan says nothing about the zombies now: drop the series rather than repeat old ones.
+        current = [];
+        throw error;
+      }
       current = countByContainer(zombies);
       if (zombies.length > 0) {
         context.logger.debug({ zombies: zombies.length, containers: current.length }, 'zombies found');

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type Env, envOverrides, type Override, otelEnvOverrides } from './env.js';
-import { isSecretKey, redact } from './redact.js';
+import { isSecretPath, redact } from './redact.js';
 import { type Config, configSchema } from './schema.js';
 
 export class ConfigError extends Error {
@@ -41,13 +41,12 @@ function isTree(value: unknown): value is Tree {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Deep-merges `override` onto `base`; YAML nulls (a key with only comments under it) mean "not set". */
-function merge(base: Tree, override: Tree): Tree {
-  const out: Tree = { ...base };
-  for (const [key, value] of Object.entries(override)) {
+/** YAML nulls (a key with only comments under it) mean "not set", at any depth. */
+function dropNulls(tree: Tree): Tree {
+  const out: Tree = {};
+  for (const [key, value] of Object.entries(tree)) {
     if (value === null || value === undefined) continue;
-    const current = out[key];
-    out[key] = isTree(current) && isTree(value) ? merge(current, value) : value;
+    out[key] = isTree(value) ? dropNulls(value) : value;
   }
   return out;
 }
@@ -70,7 +69,7 @@ function valueAt(tree: unknown, path: readonly PropertyKey[]): unknown {
 
 function describeValue(path: readonly PropertyKey[], value: unknown): string {
   if (value === undefined) return '';
-  const secret = path.some((key) => typeof key === 'string' && isSecretKey(key));
+  const secret = isSecretPath(path.map(String));
   return ` (got ${secret ? '<redacted>' : JSON.stringify(redact(value))})`;
 }
 
@@ -129,7 +128,7 @@ export function buildConfig(fileTree: Tree, env: Env, flags: readonly Override[]
     input = setPath(input, override.path, override.value);
     sources.set(override.path.join('.'), override.source);
   }
-  input = merge({}, input);
+  input = dropNulls(input);
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, input, sources));
   const config = parsed.data;

@@ -9,6 +9,11 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
+/** A value somewhere under a secret key or inside a header map. */
+export function isSecretPath(path: readonly string[]): boolean {
+  return path.some((key) => isSecretKey(key) || /^headers$/i.test(key));
+}
+
 /** `postgres://user:pw@host/db` -> `postgres://user:<redacted>@host/db`. */
 export function redactUrlPassword(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@\s/]*@/gi, `$1:${MASK}@`);

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { envLeaves, otelEnvOverrides, upperSnake } from './env.js';
+import { buildConfig, ConfigError, loadConfig, parseYaml } from './load.js';
+import { redact } from './redact.js';
+import { configSchema } from './schema.js';
+
+function problemsOf(action: () => unknown): readonly string[] {
+  try {
+    action();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+test('environment names are the upper-snake form of the path, acronyms kept whole', () => {
+  const cases: [string, string][] = [
+    ['checkInterval', 'CHECK_INTERVAL'],
+    ['includeIPv4', 'INCLUDE_IPV4'],
+    ['includeIPv6', 'INCLUDE_IPV6'],
+    ['includeHTTPCheck', 'INCLUDE_HTTP_CHECK'],
+    ['skipTLSVerify', 'SKIP_TLS_VERIFY'],
+    ['accessKeyId', 'ACCESS_KEY_ID'],
+    ['enabledCollectors', 'ENABLED_COLLECTORS'],
+    ['dsn', 'DSN'],
+  ];
+  for (const [key, env] of cases) assert.equal(upperSnake(key), env);
+  const names = envLeaves(configSchema).map((leaf) => leaf.envName);
+  for (const expected of [
+    'SERVER_ADDRESS',
+    'SERVER_TLS_CERT_FILE',
+    'LEADER_ELECTION_ENABLED',
+    'LOGGING_LEVEL',
+    'ENABLED_COLLECTORS',
+    'METRICS_NAMESPACE',
+    'COLLECTORS_ZOMBIE_CHECK_INTERVAL',
+    'COLLECTORS_ZOMBIE_PROC_PATH',
+    'OTLP_HEADERS',
+  ]) {
+    assert.ok(names.includes(expected), `${expected} missing from ${names.join(' ')}`);
+  }
+});
+
+test('defaults match the original where it set them', () => {
+  const { config } = buildConfig({}, {});
+  assert.equal(config.server.address, ':9090');
+  assert.equal(config.server.metricsPath, '/metrics');
+  assert.equal(config.server.healthPath, '/health');
+  assert.equal(config.metrics.namespace, 'sealos');
+  assert.equal(config.leaderElection.leaseName, 'sealos-state-metrics');
+  assert.equal(config.leaderElection.leaseDuration, 15_000);
+  assert.equal(config.leaderElection.renewDeadline, 10_000);
+  assert.equal(config.leaderElection.retryPeriod, 2_000);
+  assert.equal(config.performance.informerResyncPeriod, 600_000);
+  assert.equal(config.kubernetes.qps, 50);
+  assert.equal(config.kubernetes.burst, 100);
+  assert.deepEqual(config.collectors.zombie, { checkInterval: 30_000, procPath: '/proc' });
+  assert.deepEqual(config.enabledCollectors, ['zombie']);
+  assert.equal(config.otlp.enabled, false);
+});
+
+test('precedence: defaults < YAML < OTEL_* env < our env < flags', () => {
+  const yaml = parseYaml(
+    'logging:\n  level: warn\ncollectors:\n  zombie:\n    checkInterval: 1m\n    procPath: /host/proc\notlp:\n  endpoint: http://yaml:4317\n',
+    'c.yaml',
+  );
+  const env = {
+    COLLECTORS_ZOMBIE_CHECK_INTERVAL: '2m',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-env:4317',
+    OTLP_ENDPOINT: 'http://our-env:4317',
+    LOGGING_LEVEL: 'error',
+  };
+  const { config } = buildConfig(yaml, env, [
+    { path: ['logging', 'level'], value: 'debug', source: 'flag --log-level' },
+  ]);
+  assert.equal(
+    config.collectors.zombie && (config.collectors.zombie as { checkInterval: number }).checkInterval,
+    120_000,
+  );
+  assert.equal((config.collectors.zombie as { procPath: string }).procPath, '/host/proc');
+  assert.equal(config.otlp.endpoint, 'http://our-env:4317');
+  assert.equal(config.otlp.enabled, true, 'an OTEL endpoint turns the push on');
+  assert.equal(config.logging.level, 'debug');
+});
+
+test('the standard OTEL_* variables map onto otlp settings', () => {
+  const overrides = otelEnvOverrides({
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'https://gw:4317',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4317',
+    OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc,x-tenant=t1',
+    OTEL_EXPORTER_OTLP_TIMEOUT: '5000',
+    OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+    OTEL_METRIC_EXPORT_INTERVAL: '15000',
+  });
+  const { config } = buildConfig({}, {}, overrides);
+  assert.equal(config.otlp.endpoint, 'https://gw:4317');
+  assert.deepEqual(config.otlp.headers, { authorization: 'Bearer abc', 'x-tenant': 't1' });
+  assert.equal(config.otlp.timeout, 5000);
+  assert.equal(config.otlp.interval, 15_000);
+  assert.equal(config.otlp.compression, 'gzip');
+  assert.equal(
+    buildConfig({}, { OTEL_METRICS_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:1' }).config.otlp
+      .enabled,
+    false,
+  );
+});
+
+test('lists and booleans from the environment', () => {
+  const { config } = buildConfig(
+    {},
+    { ENABLED_COLLECTORS: ' zombie , ', LEADER_ELECTION_ENABLED: 'false', KUBERNETES_QPS: '20' },
+  );
+  assert.deepEqual(config.enabledCollectors, ['zombie']);
+  assert.equal(config.leaderElection.enabled, false);
+  assert.equal(config.kubernetes.qps, 20);
+});
+
+test('errors name the path, the value and where the value came from', () => {
+  const problems = problemsOf(() =>
+    buildConfig(
+      { server: { address: 'nine' }, collectors: { zombie: { checkInterval: 'soon' } } },
+      { KUBERNETES_QPS: 'fast', LOGGING_FORMAT: 'xml' },
+    ),
+  );
+  const text = problems.join('\n');
+  assert.match(text, /^server\.address: must be host:port .*\(got "nine"\)$/m);
+  assert.match(text, /^collectors\.zombie\.checkInterval: "soon" is not a duration.*\(got "soon"\)$/m);
+  assert.match(text, /^kubernetes\.qps: .*\(got "fast", from env KUBERNETES_QPS\)$/m);
+  assert.match(text, /^logging\.format: .*\(got "xml", from env LOGGING_FORMAT\)$/m);
+});
+
+test('unknown keys and unknown collectors are errors', () => {
+  const problems = problemsOf(() =>
+    buildConfig(
+      { sever: {}, collectors: { zombie: { interval: '1s' } }, enabledCollectors: ['zombie', 'nosuch'] },
+      {},
+    ),
+  );
+  const text = problems.join('\n');
+  assert.match(text, /^sever: unknown key$/m);
+  assert.match(text, /^collectors\.zombie\.interval: unknown key$/m);
+  assert.match(text, /^enabledCollectors\.1: unknown collector "nosuch"/m);
+});
+
+test('cross-field rules: renewDeadline shorter than leaseDuration, TLS needs files, debug server on loopback', () => {
+  assert.match(
+    problemsOf(() =>
+      buildConfig({ leaderElection: { leaseDuration: '10s', renewDeadline: '10s' } }, {}),
+    ).join('\n'),
+    /leaderElection\.renewDeadline: must be shorter than leaseDuration/,
+  );
+  assert.match(
+    problemsOf(() => buildConfig({ server: { tls: { enabled: true } } }, {})).join('\n'),
+    /server\.tls: tls\.enabled needs both certFile and keyFile/,
+  );
+  assert.match(
+    problemsOf(() => buildConfig({ debugServer: { address: '0.0.0.0:8080' } }, {})).join('\n'),
+    /debugServer\.address: must be a loopback address/,
+  );
+  assert.equal(buildConfig({ debugServer: { port: 8081 } }, {}).config.debugServer.address, '127.0.0.1:8081');
+});
+
+test('malformed YAML names the file, line and column', () => {
+  const problems = problemsOf(() =>
+    parseYaml('server:\n  address: ":9090"\n   metricsPath: /m\n', 'bad.yaml'),
+  );
+  assert.match(problems[0] ?? '', /^bad\.yaml:3:\d+: /);
+  assert.match(
+    problemsOf(() => parseYaml('- a\n- b\n', 'list.yaml'))[0] ?? '',
+    /list\.yaml: the top level must be a mapping/,
+  );
+  assert.match(problemsOf(() => parseYaml('a: 1\na: 2\n', 'dup.yaml'))[0] ?? '', /dup\.yaml:2:1: .*unique/i);
+});
+
+test('a key with only comments under it (YAML null) means "use the defaults"', () => {
+  const { config } = buildConfig(parseYaml('collectors:\n  zombie:\n    # nothing set\n', 'c.yaml'), {});
+  assert.deepEqual(config.collectors.zombie, { checkInterval: 30_000, procPath: '/proc' });
+});
+
+test('an unreadable config file is a clear error', async () => {
+  await assert.rejects(loadConfig({ file: '/nonexistent/config.yaml', env: {} }), (error: ConfigError) => {
+    assert.match(error.problems[0] ?? '', /^\/nonexistent\/config\.yaml: cannot read config file: ENOENT/);
+    return true;
+  });
+});
+
+test('the original example config fails only on instruments this build does not have yet', async () => {
+  const file = new URL('../../../shared/reference/original/config.example.yaml', import.meta.url);
+  const problems = await loadConfig({ file: file.pathname, env: {} }).then(
+    () => [],
+    (error: ConfigError) => error.problems,
+  );
+  for (const problem of problems) {
+    assert.match(problem, /unknown collector|^collectors\.[a-z.,\s]+: unknown keys?$/, problem);
+  }
+});
+
+test('the config hash is stable across key order and changes with content', async () => {
+  const a = buildConfig(parseYaml('logging: {level: warn, format: text}\n', 'a'), {});
+  const b = buildConfig(parseYaml('logging: {format: text, level: warn}\n', 'b'), {});
+  const c = buildConfig(parseYaml('logging: {format: text, level: info}\n', 'c'), {});
+  assert.equal(a.hash, b.hash);
+  assert.notEqual(a.hash, c.hash);
+});
+
+test('secret values never survive redaction; DSNs keep host and database', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-redact-'));
+  await writeFile(join(dir, 'x'), '');
+  const redacted = JSON.stringify(
+    redact({
+      database: {
+        dsn: 'postgresql://admin:Sup3rS3cret@db.example:5432/defaultdb?password=also&sslmode=disable',
+      },
+      accounts: [{ accessKeyId: 'AKID123', accessKeySecret: 'hunter2', regionId: 'cn' }],
+      otlp: { headers: { authorization: 'Bearer tok3n' }, endpoint: 'https://u:pw@gw:4317' },
+      token: 'abc',
+    }),
+  );
+  for (const secret of ['Sup3rS3cret', 'also', 'AKID123', 'hunter2', 'tok3n', ':pw@', 'abc']) {
+    assert.ok(!redacted.includes(secret), `${secret} leaked in ${redacted}`);
+  }
+  assert.match(redacted, /db\.example:5432\/defaultdb/);
+  assert.match(redacted, /"regionId":"cn"/);
+});
+
+test('a config error never prints a secret value', () => {
+  const problems = problemsOf(() => buildConfig({ otlp: { headers: { authorization: 42 } } }, {}));
+  assert.ok(!problems.join('\n').includes('42'), problems.join('\n'));
+});

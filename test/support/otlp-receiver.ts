@@ -1,0 +1,149 @@
+/**
+ * A real OTLP/gRPC metrics receiver for tests: @grpc/grpc-js serving the OTLP MetricsService,
+ * decoding requests with the protocol's own message definitions.
+ */
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+export interface ReceivedPoint {
+  readonly metric: string;
+  readonly unit: string;
+  readonly kind: 'gauge' | 'sum';
+  readonly monotonic: boolean;
+  readonly attributes: Record<string, string>;
+  readonly value: number;
+}
+
+export interface ReceivedExport {
+  readonly resource: Record<string, string>;
+  readonly metadata: Record<string, string>;
+  readonly points: ReceivedPoint[];
+}
+
+interface AnyValue {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string;
+  doubleValue?: number;
+}
+interface KeyValue {
+  key: string;
+  value?: AnyValue;
+}
+interface NumberDataPoint {
+  attributes: KeyValue[];
+  asDouble?: number;
+  asInt?: string;
+}
+interface Metric {
+  name: string;
+  unit: string;
+  gauge?: { dataPoints: NumberDataPoint[] };
+  sum?: { dataPoints: NumberDataPoint[]; isMonotonic: boolean };
+}
+interface Request {
+  resourceMetrics: { resource?: { attributes: KeyValue[] }; scopeMetrics: { metrics: Metric[] }[] }[];
+}
+
+function attributes(list: readonly KeyValue[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { key, value } of list) {
+    out[key] = String(value?.stringValue ?? value?.intValue ?? value?.doubleValue ?? value?.boolValue ?? '');
+  }
+  return out;
+}
+
+function decode(request: Request, metadata: grpc.Metadata): ReceivedExport[] {
+  const meta = Object.fromEntries(
+    Object.entries(metadata.getMap()).map(([key, value]) => [key, String(value)]),
+  );
+  return request.resourceMetrics.map((resourceMetrics) => ({
+    resource: attributes(resourceMetrics.resource?.attributes),
+    metadata: meta,
+    points: resourceMetrics.scopeMetrics.flatMap((scope) =>
+      scope.metrics.flatMap((metric) => {
+        const kind = metric.gauge ? ('gauge' as const) : ('sum' as const);
+        const data = metric.gauge ?? metric.sum;
+        return (data?.dataPoints ?? []).map((point) => ({
+          metric: metric.name,
+          unit: metric.unit,
+          kind,
+          monotonic: metric.sum?.isMonotonic ?? false,
+          attributes: attributes(point.attributes),
+          value: point.asDouble ?? Number(point.asInt ?? Number.NaN),
+        }));
+      }),
+    ),
+  }));
+}
+
+export class OtlpReceiver {
+  readonly exports: ReceivedExport[] = [];
+  readonly #server: grpc.Server;
+  readonly port: number;
+  #waiters: (() => void)[] = [];
+
+  private constructor(server: grpc.Server, port: number) {
+    this.#server = server;
+    this.port = port;
+  }
+
+  static async start(): Promise<OtlpReceiver> {
+    const definition = protoLoader.loadSync(
+      fileURLToPath(new URL('../fixtures/otlp/metrics_service.proto', import.meta.url)),
+      { longs: String, defaults: true, oneofs: true },
+    );
+    const proto = grpc.loadPackageDefinition(definition) as unknown as {
+      opentelemetry: {
+        proto: { collector: { metrics: { v1: { MetricsService: grpc.ServiceClientConstructor } } } };
+      };
+    };
+    const server = new grpc.Server();
+    let receiver: OtlpReceiver | undefined;
+    server.addService(proto.opentelemetry.proto.collector.metrics.v1.MetricsService.service, {
+      Export: (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        receiver?.receive(decode(call.request, call.metadata));
+        callback(null, {});
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    receiver = new OtlpReceiver(server, port);
+    return receiver;
+  }
+
+  receive(exports: readonly ReceivedExport[]): void {
+    this.exports.push(...exports);
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Waits until an export satisfying `predicate` has arrived. */
+  async waitFor(
+    predicate: (received: ReceivedExport) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<ReceivedExport> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.exports.find(predicate);
+      if (found) return found;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0)
+        throw new Error(`no matching OTLP export within ${timeoutMs} ms (${this.exports.length} received)`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.#server.tryShutdown(() => resolve()));
+  }
+}
