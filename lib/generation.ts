@@ -10,6 +10,9 @@ import type { Logger, LogHub } from './log.js';
 import { TelemetryPipeline } from './telemetry/pipeline.js';
 import { CollectionRecords, observeSelfMetrics, type ReloadRecord } from './telemetry/self-metrics.js';
 
+/** How long a new generation waits for its instruments' first state before serving anyway. */
+export const READY_TIMEOUT_MS = 5000;
+
 export interface GenerationDeps {
   readonly logs: LogHub;
   readonly identity: Identity;
@@ -21,6 +24,23 @@ export interface GenerationDeps {
 interface RunningInstrument {
   readonly name: string;
   readonly instrument: Instrument;
+}
+
+async function waitReady(
+  running: readonly RunningInstrument[],
+  timeoutMs: number,
+  logger: Logger,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const result = await Promise.race([
+    Promise.allSettled(running.map(({ instrument }) => instrument.ready?.())).then(() => 'ready' as const),
+    timedOut,
+  ]);
+  clearTimeout(timer);
+  if (result === 'timeout') logger.info({ timeoutMs }, 'serving before every collector has its first state');
 }
 
 export class Generation {
@@ -94,6 +114,7 @@ export class Generation {
           throw new Error(`collectors.${name}: failed to start: ${(error as Error).message}`);
         }
       }
+      await waitReady(running, READY_TIMEOUT_MS, logger);
     } catch (error) {
       await Promise.allSettled(running.map(({ instrument }) => instrument.stop()));
       await pipeline.shutdown().catch(() => undefined);

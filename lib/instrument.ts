@@ -60,6 +60,11 @@ export interface Instrument {
   start(): Promise<void>;
   stop(): Promise<void>;
   health(): InstrumentHealth;
+  /**
+   * Resolves once the instrument holds its first state (or has failed to get it). A new
+   * generation waits for this, within a bound, before it serves, so a reload leaves no gap.
+   */
+  ready?(): Promise<void>;
 }
 
 export interface InstrumentDefinition<Schema extends z.ZodType = z.ZodType> {

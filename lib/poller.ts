@@ -26,6 +26,7 @@ export class Poller {
   #abort: AbortController | undefined;
   #stopped = true;
   #health: InstrumentHealth = { state: 'starting' };
+  #firstRun: Promise<void> | undefined;
 
   constructor(context: InstrumentContext, options: PollerOptions) {
     this.#context = context;
@@ -59,9 +60,16 @@ export class Poller {
     return this.#inFlight;
   }
 
+  /** Resolves when the first run after start has finished, whatever its outcome. */
+  ready(): Promise<void> {
+    return this.#firstRun ?? Promise.resolve();
+  }
+
   #tick(): void {
     if (this.#stopped) return;
-    void this.runOnce().then(() => {
+    const run = this.runOnce();
+    this.#firstRun ??= run;
+    void run.then(() => {
       if (this.#stopped) return;
       this.#timer = setTimeout(() => this.#tick(), this.#options.intervalMs);
       this.#timer.unref?.();

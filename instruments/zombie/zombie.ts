@@ -65,6 +65,7 @@ function createZombie(context: InstrumentContext, config: ZombieConfig) {
     start: async () => poller.start(),
     stop: () => poller.stop(),
     health: () => poller.health(),
+    ready: () => poller.ready(),
     /** For tests: one scan now. */
     collectNow: () => poller.runOnce(),
   };

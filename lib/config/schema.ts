@@ -99,7 +99,7 @@ const otlp = z
       .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
       .default('http://localhost:4317'),
     headers: z.record(z.string(), z.string()).default({}),
-    interval: duration('30s', { min: '1s' }),
+    interval: duration('30s', { min: '100ms' }),
     timeout: duration('10s', { min: '100ms' }),
     /** Plain-text gRPC even for an https endpoint (the OTEL_EXPORTER_OTLP_INSECURE switch). */
     insecure: z.boolean().default(false),

@@ -1,0 +1,115 @@
+/**
+ * The naming contract: every declared metric comes out under its Prometheus name, passes
+ * promtool, survives an OTLP -> Collector -> Prometheus translation unchanged, and the README
+ * table is what the declarations say.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { instruments } from '../instruments/index.js';
+import {
+  catalogMarkdown,
+  metricCatalog,
+  README_BEGIN,
+  README_END,
+  replaceReadmeBlock,
+} from '../lib/telemetry/catalog.js';
+import type { MetricDeclaration } from '../lib/telemetry/declaration.js';
+import { exposedName } from '../lib/telemetry/declaration.js';
+import { selfMetrics } from '../lib/telemetry/self-metrics.js';
+import { VERSION } from '../lib/version.js';
+import { harness } from './support/harness.js';
+import { promtoolProblems } from './support/promtool.js';
+
+const allDeclarations: MetricDeclaration[] = [...selfMetrics, ...instruments.flatMap((d) => d.metrics)];
+
+/**
+ * The OpenTelemetry "Prometheus and OpenMetrics compatibility" name translation, as the
+ * Collector's prometheus exporter applies it with suffixes on: UCUM units become words,
+ * `1` becomes `ratio` on gauges, `{annotations}` are dropped, monotonic sums get `_total`.
+ */
+function collectorTranslatedName(name: string, unit: string, kind: 'gauge' | 'counter'): string {
+  const words: Record<string, string> = { s: 'seconds', ms: 'milliseconds', By: 'bytes', '%': 'percent' };
+  const cleanUnit = unit.replace(/\{[^}]*\}/g, '');
+  let word = words[cleanUnit] ?? cleanUnit;
+  if (cleanUnit === '1') word = kind === 'gauge' ? 'ratio' : '';
+  let out = name;
+  if (word !== '' && !out.endsWith(`_${word}`)) out += `_${word}`;
+  if (kind === 'counter' && !out.endsWith('_total')) out += '_total';
+  return out;
+}
+
+test('each metric is declared once, with help, unit and snake_case labels', () => {
+  const names = allDeclarations.map((d) => exposedName(d, 'sealos'));
+  assert.equal(new Set(names).size, names.length, `duplicate names: ${names}`);
+  for (const d of allDeclarations) {
+    assert.match(d.name, /^[a-z][a-z0-9_]*$/, d.name);
+    assert.ok(
+      !d.name.endsWith('_total') || d.kind === 'gauge',
+      `${d.name}: counters are declared without _total`,
+    );
+    assert.ok(d.help.length > 10, `${d.name}: help text`);
+    assert.ok(d.unit !== '', `${d.name}: unit`);
+    for (const label of d.labels) assert.match(label, /^[a-z][a-z0-9_]*$/, `${d.name}: label ${label}`);
+  }
+});
+
+test('every declared metric comes out under its catalog name, nothing else does, and promtool accepts it', async () => {
+  const h = harness();
+  // The harness already registered the self-metrics; add every instrument's declarations.
+  for (const d of instruments.flatMap((definition) => definition.metrics)) {
+    h.pipeline.sink.observe(d, (observe) =>
+      observe(1, Object.fromEntries(d.labels.map((l) => [l, `v-${l}`]))),
+    );
+  }
+  h.collections.record('zombie', { durationSeconds: 0.1 }, Date.now());
+  const body = await h.scrape('text');
+  const families = new Set(body.match(/^# TYPE (\S+)/gm)?.map((line) => line.slice('# TYPE '.length)));
+  assert.deepEqual(
+    [...families].sort(),
+    metricCatalog('sealos')
+      .map((entry) => entry.name)
+      .sort(),
+  );
+  assert.deepEqual(promtoolProblems(body), []);
+});
+
+test('a Collector translating our OTLP names and units arrives at the same Prometheus names', () => {
+  for (const d of allDeclarations) {
+    const expected = exposedName(d, 'sealos') + (d.kind === 'counter' ? '_total' : '');
+    assert.equal(collectorTranslatedName(exposedName(d, 'sealos'), d.unit, d.kind), expected, d.name);
+  }
+});
+
+test('SPEC names are pinned', () => {
+  const names = metricCatalog('sealos').map((entry) => `${entry.name}{${entry.labels.join(',')}}`);
+  for (const pinned of [
+    'state_metric_collector_duration_seconds{collector,instance}',
+    'state_metric_collector_success{collector,instance}',
+    'state_metric_collector_last_collection_timestamp{collector,instance}',
+    'sealos_zombie_processes{node,namespace,pod,container_id}',
+  ]) {
+    assert.ok(names.includes(pinned), `${pinned} not in ${names.join(' ')}`);
+  }
+  assert.ok(metricCatalog('acme').some((entry) => entry.name === 'acme_zombie_processes'));
+});
+
+test('the README metrics table is generated from the declarations (npm run docs)', async () => {
+  const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+  assert.ok(
+    readme.includes(README_BEGIN) && readme.includes(README_END),
+    'README lacks the generated block markers',
+  );
+  assert.equal(
+    readme,
+    replaceReadmeBlock(readme, catalogMarkdown(metricCatalog())),
+    'README table is stale: npm run docs',
+  );
+});
+
+test('lib/version.ts matches package.json', async () => {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  assert.equal(VERSION, pkg.version);
+});

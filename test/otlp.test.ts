@@ -1,0 +1,148 @@
+/**
+ * OTLP push against a real gRPC receiver: the same points as /metrics, the resource attributes
+ * from identity, headers as gRPC metadata, and a last export on shutdown.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { App } from '../lib/app.js';
+import { harnessLogs } from './support/app.js';
+import { get } from './support/http.js';
+import { OtlpReceiver, type ReceivedExport } from './support/otlp-receiver.js';
+
+const fixtureProc = fileURLToPath(new URL('../instruments/zombie/testdata/proc', import.meta.url));
+
+function env(receiverPort: number, extra: Record<string, string> = {}) {
+  return {
+    SERVER_ADDRESS: '127.0.0.1:0',
+    COLLECTORS_ZOMBIE_PROC_PATH: fixtureProc,
+    COLLECTORS_ZOMBIE_CHECK_INTERVAL: '1h',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
+    OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=team-a',
+    POD_NAME: 'ssm-7d9f',
+    POD_NAMESPACE: 'monitoring',
+    NODE_NAME: 'node-a',
+    ...extra,
+  };
+}
+
+/** `name{k="v",...} value` lines from an OTLP export, in Prometheus spelling for comparison. */
+function asSamples(received: ReceivedExport): string[] {
+  return received.points
+    .map((p) => {
+      const name = p.kind === 'sum' && p.monotonic ? `${p.metric}_total` : p.metric;
+      const labels = Object.entries(p.attributes)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(',');
+      return `${name}${labels ? `{${labels}}` : ''} ${p.value}`;
+    })
+    .sort();
+}
+
+/** /metrics lines with labels sorted by name, to compare with OTLP attributes (which have no order). */
+function scrapedSamples(body: string): string[] {
+  return body
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const match = /^([^{ ]+)(?:\{(.*)\})? (.+)$/.exec(line);
+      assert.ok(match, line);
+      const labels = (match[2] ?? '')
+        .split(/,(?=[a-z_]+=")/)
+        .filter((pair) => pair !== '' && !pair.endsWith('=""'))
+        .sort()
+        .join(',');
+      return `${match[1]}${labels ? `{${labels}}` : ''} ${Number(match[3])}`;
+    })
+    .sort();
+}
+
+test('OTLP receives the same points /metrics shows, with resource attributes and headers', async (t) => {
+  const receiver = await OtlpReceiver.start();
+  t.after(() => receiver.stop());
+  const app = await App.start({
+    env: env(receiver.port, { OTEL_METRIC_EXPORT_INTERVAL: '500' }),
+    logs: harnessLogs(),
+  });
+  t.after(() => app.stop());
+  // Wait for the first zombie scan so both readers see the same, settled state.
+  const metricsUrl = `http://127.0.0.1:${app.server.address().port}/metrics`;
+  let scraped = '';
+  for (let i = 0; i < 50 && !scraped.includes('sealos_zombie_processes'); i++) {
+    scraped = (await get(metricsUrl)).body;
+    if (!scraped.includes('sealos_zombie_processes')) await new Promise((r) => setTimeout(r, 50));
+  }
+  const received = await receiver.waitFor((e) =>
+    e.points.some((p) => p.metric === 'sealos_zombie_processes'),
+  );
+  scraped = (await get(metricsUrl)).body;
+  // OTLP drops empty-string attributes nowhere, Prometheus treats them as absent: compare without them.
+  const otlp = asSamples({
+    ...received,
+    points: received.points.map((p) => ({
+      ...p,
+      attributes: Object.fromEntries(Object.entries(p.attributes).filter(([, v]) => v !== '')),
+    })),
+  });
+  assert.deepEqual(otlp, scrapedSamples(scraped));
+  assert.ok(
+    otlp.some((line) =>
+      line.startsWith('sealos_zombie_processes{container_id="3f4e5d6c7b8a",node="node-a"} 3'),
+    ),
+  );
+
+  assert.equal(received.resource['service.name'], 'sealos-state-metrics');
+  assert.equal(received.resource['service.instance.id'], 'ssm-7d9f');
+  assert.equal(received.resource['k8s.pod.name'], 'ssm-7d9f');
+  assert.equal(received.resource['k8s.namespace.name'], 'monitoring');
+  assert.equal(received.resource['k8s.node.name'], 'node-a');
+  assert.equal(received.metadata['x-tenant'], 'team-a');
+  const units = Object.fromEntries(received.points.map((p) => [p.metric, p.unit]));
+  assert.equal(units.state_metric_collector_duration_seconds, 's');
+  assert.equal(units.sealos_zombie_processes, '{process}');
+});
+
+test('OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES shape the resource', async (t) => {
+  const receiver = await OtlpReceiver.start();
+  t.after(() => receiver.stop());
+  const app = await App.start({
+    env: env(receiver.port, {
+      OTEL_METRIC_EXPORT_INTERVAL: '300',
+      OTEL_SERVICE_NAME: 'state-metrics-eu',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,k8s.cluster.name=eu-1',
+    }),
+    logs: harnessLogs(),
+  });
+  t.after(() => app.stop());
+  const received = await receiver.waitFor(() => true);
+  assert.equal(received.resource['service.name'], 'state-metrics-eu');
+  assert.equal(received.resource['deployment.environment'], 'prod');
+  assert.equal(received.resource['k8s.cluster.name'], 'eu-1');
+});
+
+test('stopping flushes a last export even when the interval has not come round', async (t) => {
+  const receiver = await OtlpReceiver.start();
+  t.after(() => receiver.stop());
+  const app = await App.start({
+    env: env(receiver.port, { OTEL_METRIC_EXPORT_INTERVAL: '3600000' }),
+    logs: harnessLogs(),
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(receiver.exports.length, 0);
+  await app.stop();
+  const received = await receiver.waitFor(() => true, 2000);
+  assert.ok(received.points.some((p) => p.metric === 'state_metric_config_hash'));
+});
+
+test('an unreachable OTLP endpoint does not disturb the pull path', async (t) => {
+  const app = await App.start({
+    env: { ...env(1, { OTEL_METRIC_EXPORT_INTERVAL: '200', OTEL_EXPORTER_OTLP_TIMEOUT: '200' }) },
+    logs: harnessLogs(),
+  });
+  t.after(() => app.stop());
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  const response = await get(`http://127.0.0.1:${app.server.address().port}/metrics`);
+  assert.equal(response.status, 200);
+  assert.match(response.body, /state_metric_config_hash/);
+});
