@@ -68,18 +68,34 @@ export class Runtime {
 
   /** Loads the config and starts the first generation; throws ConfigError or the build error. */
   static async start(options: RuntimeOptions): Promise<Runtime> {
-    const loaded = await loadConfig(Runtime.#sources(options));
-    options.logs.configure(loaded.config.logging.level, loaded.config.logging.format);
-    const identity = resolveIdentity(loaded.config.identity, options.env);
-    const reloads = new ReloadRecord();
-    reloads.hash = loaded.hash;
-    const generation = await Generation.build(1, loaded, Runtime.#deps(options, identity, reloads));
-    const runtime = new Runtime(options, loaded, identity, reloads, generation);
-    if (options.file !== undefined) {
-      runtime.#watch = await FileWatch.start([options.file], () => void runtime.reload(), {
-        debounceMs: options.reloadDebounceMs ?? 3000,
-      });
+    // Watch before the first load, so a change made while starting is not taken as the baseline.
+    let runtime: Runtime | undefined;
+    let changedWhileStarting = false;
+    const watch =
+      options.file === undefined
+        ? undefined
+        : await FileWatch.start(
+            [options.file],
+            () => {
+              if (runtime) void runtime.reload();
+              else changedWhileStarting = true;
+            },
+            { debounceMs: options.reloadDebounceMs ?? 3000 },
+          );
+    try {
+      const loaded = await loadConfig(Runtime.#sources(options));
+      options.logs.configure(loaded.config.logging.level, loaded.config.logging.format);
+      const identity = resolveIdentity(loaded.config.identity, options.env);
+      const reloads = new ReloadRecord();
+      reloads.hash = loaded.hash;
+      const generation = await Generation.build(1, loaded, Runtime.#deps(options, identity, reloads));
+      runtime = new Runtime(options, loaded, identity, reloads, generation);
+    } catch (error) {
+      watch?.close();
+      throw error;
     }
+    runtime.#watch = watch;
+    if (changedWhileStarting) void runtime.reload();
     return runtime;
   }
 
@@ -135,13 +151,11 @@ export class Runtime {
       return this.#rejected(error, 'config rejected, previous config keeps serving');
     }
     if (loaded.hash === this.#current.loaded.hash) {
+      // E.g. a rejected edit was reverted: the file and the running config agree again.
+      this.reloads.lastSuccessful = true;
       this.#logger.info('config file changed but the effective config did not');
       return false;
     }
-    const restart = restartOnlyChanges(this.startup.config, loaded.config);
-    this.reloads.restartRequired = restart;
-    if (restart.length > 0)
-      this.#logger.warn({ settings: restart }, 'these settings need a restart to take effect');
     let next: Generation;
     try {
       next = await Generation.build(
@@ -152,6 +166,10 @@ export class Runtime {
     } catch (error) {
       return this.#rejected(error, 'new generation failed to start, previous config keeps serving');
     }
+    const restart = restartOnlyChanges(this.startup.config, loaded.config);
+    this.reloads.restartRequired = restart;
+    if (restart.length > 0)
+      this.#logger.warn({ settings: restart }, 'these settings need a restart to take effect');
     const previous = this.#current;
     this.#current = next;
     this.#options.logs.configure(loaded.config.logging.level, loaded.config.logging.format);

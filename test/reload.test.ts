@@ -27,6 +27,22 @@ async function startWithFile(file: string, debounceMs: number) {
   return { app, logs, url, scrape: async () => (await get(`${url}/metrics`)).body };
 }
 
+/** Scrapes until the body matches, and returns it. */
+function scrapeUntil(
+  scrape: () => Promise<string>,
+  accept: (body: string) => boolean,
+  what: string,
+): Promise<string> {
+  return eventually(
+    async () => {
+      const body = await scrape();
+      return accept(body) ? body : undefined;
+    },
+    5000,
+    what,
+  );
+}
+
 function sample(body: string, series: string): number | undefined {
   const line = body.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
@@ -43,14 +59,7 @@ test('a valid change is applied once the debounce has passed, without dropping t
   await writeFile(file, configYaml('metrics:\n  namespace: acme\n'));
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.match(await scrape(), /^sealos_zombie_processes\{/m, 'applied before the debounce');
-  const body = await eventually(
-    async () => {
-      const current = await scrape();
-      return /^acme_zombie_processes\{/m.test(current) ? current : undefined;
-    },
-    5000,
-    'the new namespace',
-  );
+  const body = await scrapeUntil(scrape, (b) => /^acme_zombie_processes\{/m.test(b), 'the new namespace');
   assert.doesNotMatch(body, /^sealos_zombie_processes/m);
   assert.equal(sample(body, 'state_metric_config_reloads_total{result="success"}'), 1);
   assert.equal(app.runtime.current.number, 2);
@@ -65,16 +74,8 @@ test('an invalid change keeps the previous generation serving and is counted', a
   const hashBefore = sample(await scrape(), 'state_metric_config_hash');
 
   await writeFile(file, configYaml('    checkInterval: soon\n'));
-  const body = await eventually(
-    async () => {
-      const current = await scrape();
-      return sample(current, 'state_metric_config_reloads_total{result="failure"}') === 1
-        ? current
-        : undefined;
-    },
-    5000,
-    'a counted failure',
-  );
+  const failures = (b: string) => sample(b, 'state_metric_config_reloads_total{result="failure"}');
+  const body = await scrapeUntil(scrape, (b) => failures(b) === 1, 'a counted failure');
   assert.equal(sample(body, 'state_metric_config_last_reload_successful'), 0);
   assert.equal(sample(body, 'state_metric_config_hash'), hashBefore);
   assert.match(body, /^sealos_zombie_processes\{/m);
@@ -84,23 +85,20 @@ test('an invalid change keeps the previous generation serving and is counted', a
     'the log names the field and the value',
   );
 
-  await writeFile(file, 'server: [unclosed\n');
-  await eventually(
-    async () =>
-      sample(await scrape(), 'state_metric_config_reloads_total{result="failure"}') === 2 ? true : undefined,
-    5000,
-    'a YAML failure',
+  // Reverting to the running config clears the failed state without a new generation.
+  await writeFile(file, configYaml(''));
+  await scrapeUntil(
+    scrape,
+    (b) => sample(b, 'state_metric_config_last_reload_successful') === 1,
+    'the revert',
   );
+  assert.equal(app.runtime.current.number, 1);
+
+  await writeFile(file, 'server: [unclosed\n');
+  await scrapeUntil(scrape, (b) => failures(b) === 2, 'a YAML failure');
 
   await writeFile(file, configYaml('metrics:\n  namespace: fixed\n'));
-  const fixed = await eventually(
-    async () => {
-      const current = await scrape();
-      return /^fixed_zombie_processes/m.test(current) ? current : undefined;
-    },
-    5000,
-    'the corrected config',
-  );
+  const fixed = await scrapeUntil(scrape, (b) => /^fixed_zombie_processes/m.test(b), 'the corrected config');
   assert.equal(sample(fixed, 'state_metric_config_last_reload_successful'), 1);
 });
 
@@ -121,11 +119,7 @@ test('a ConfigMap-style ..data symlink swap is detected', async (t) => {
   );
   await symlink('..2026_11_25_02', join(dir, '..data_tmp'));
   await rename(join(dir, '..data_tmp'), join(dir, '..data'));
-  await eventually(
-    async () => (/^swapped_zombie_processes/m.test(await scrape()) ? true : undefined),
-    5000,
-    'the swapped config',
-  );
+  await scrapeUntil(scrape, (b) => /^swapped_zombie_processes/m.test(b), 'the swapped config');
 });
 
 test('restart-only settings are reported, not applied; the rest of the change is', async (t) => {
@@ -135,14 +129,7 @@ test('restart-only settings are reported, not applied; the rest of the change is
   const { app, url, scrape } = await startWithFile(file, 100);
   t.after(() => app.stop());
   await writeFile(file, configYaml('metrics:\n  namespace: moved\n').replace('127.0.0.1:0', '127.0.0.1:1'));
-  const body = await eventually(
-    async () => {
-      const current = await scrape();
-      return /^moved_zombie_processes/m.test(current) ? current : undefined;
-    },
-    5000,
-    'the reload',
-  );
+  const body = await scrapeUntil(scrape, (b) => /^moved_zombie_processes/m.test(b), 'the reload');
   assert.equal(sample(body, 'state_metric_config_restart_required'), 1);
   assert.deepEqual(app.runtime.reloads.restartRequired, ['server.address']);
   assert.equal((await get(`${url}/health`)).status, 200, 'still serving on the original address');

@@ -67,10 +67,14 @@ function valueAt(tree: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
-function describeValue(path: readonly PropertyKey[], value: unknown): string {
-  if (value === undefined) return '';
-  const secret = isSecretPath(path.map(String));
-  return ` (got ${secret ? '<redacted>' : JSON.stringify(redact(value))})`;
+/** The parenthesised tail of an error line: the value given (redacted where secret) and where it came from. */
+function describeInput(path: readonly PropertyKey[], value: unknown, source: string | undefined): string {
+  const parts: string[] = [];
+  if (value !== undefined) {
+    parts.push(`got ${isSecretPath(path.map(String)) ? '<redacted>' : JSON.stringify(redact(value))}`);
+  }
+  if (source) parts.push(`from ${source}`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
 /** One line per problem: `collectors.zombie.checkInterval: "x" is not a duration ... (got "x", from env ...)`. */
@@ -86,11 +90,7 @@ export function formatIssues(
       const keys = issue.keys.map((key) => [...path, key].join('.'));
       return `${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
     }
-    const value = valueAt(input, issue.path);
-    const source = sources.get(path.join('.'));
-    const got = describeValue(issue.path, value);
-    const from = source ? `${got ? got.slice(0, -1) : ' ('}, from ${source})` : got;
-    return `${where}: ${issue.message}${from}`;
+    return `${where}: ${issue.message}${describeInput(issue.path, valueAt(input, issue.path), sources.get(path.join('.')))}`;
   });
 }
 

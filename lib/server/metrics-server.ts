@@ -55,7 +55,6 @@ export class MetricsServer {
     } else {
       server = createHttpServer(handler);
     }
-    server.keepAliveTimeout = 65_000;
     const metricsServer = new MetricsServer(server, logger);
     metricsServer.#certificate = certificate;
     const { host, port } = parseListenAddress(settings.address);
