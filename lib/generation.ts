@@ -83,6 +83,9 @@ export class Generation {
               timeoutMs: config.otlp.timeout,
               insecure: config.otlp.insecure,
               compression: config.otlp.compression,
+              caFile: config.otlp.caFile,
+              clientCertFile: config.otlp.clientCertFile,
+              clientKeyFile: config.otlp.clientKeyFile,
             },
           }
         : {}),

@@ -3,8 +3,12 @@
  * from identity, headers as gRPC metadata, and a last export on shutdown.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { generate } from 'selfsigned';
 import { App } from '../lib/app.js';
 import { harnessLogs } from './support/app.js';
 import { get } from './support/http.js';
@@ -145,4 +149,58 @@ test('an unreachable OTLP endpoint does not disturb the pull path', async (t) =>
   const response = await get(`http://127.0.0.1:${app.server.address().port}/metrics`);
   assert.equal(response.status, 200);
   assert.match(response.body, /state_metric_config_hash/);
+});
+
+test('TLS push trusts the configured CA (OTEL_EXPORTER_OTLP_CERTIFICATE) and no other', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-otlp-tls-'));
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
+  });
+  await writeFile(join(dir, 'ca.crt'), pems.cert);
+  const receiver = await OtlpReceiver.start({ cert: pems.cert, key: pems.private });
+  t.after(() => receiver.stop());
+  const tlsEnv = (extra: Record<string, string>) =>
+    env(receiver.port, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `https://localhost:${receiver.port}`,
+      OTEL_METRIC_EXPORT_INTERVAL: '200',
+      ...extra,
+    });
+
+  const untrusting = await App.start({ env: tlsEnv({}), logs: harnessLogs() });
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  await untrusting.stop();
+  assert.equal(receiver.exports.length, 0, 'an untrusted server certificate was accepted');
+
+  const trusting = await App.start({
+    env: tlsEnv({ OTEL_EXPORTER_OTLP_CERTIFICATE: join(dir, 'ca.crt') }),
+    logs: harnessLogs(),
+  });
+  t.after(() => trusting.stop());
+  const received = await receiver.waitFor((e) =>
+    e.points.some((p) => p.metric === 'state_metric_config_hash'),
+  );
+  assert.equal(received.resource['service.instance.id'], 'ssm-7d9f');
+});
+
+test('an unreadable OTLP CA file is a start error naming the field', async () => {
+  await assert.rejects(
+    App.start({
+      env: env(1, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'https://localhost:1',
+        OTEL_EXPORTER_OTLP_CERTIFICATE: '/nonexistent/ca.crt',
+      }),
+      logs: harnessLogs(),
+    }),
+    /otlp\.caFile "\/nonexistent\/ca\.crt": cannot read: ENOENT/,
+  );
 });

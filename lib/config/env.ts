@@ -186,6 +186,15 @@ export function otelEnvOverrides(env: Env): Override[] {
   if (compression) add('compression', compression.value.trim(), compression.name);
   const insecure = pick('OTEL_EXPORTER_OTLP_METRICS_INSECURE', 'OTEL_EXPORTER_OTLP_INSECURE');
   if (insecure) add('insecure', parseBoolean(insecure.value), insecure.name);
+  const files: [string, string][] = [
+    ['caFile', 'CERTIFICATE'],
+    ['clientCertFile', 'CLIENT_CERTIFICATE'],
+    ['clientKeyFile', 'CLIENT_KEY'],
+  ];
+  for (const [key, suffix] of files) {
+    const file = pick(`OTEL_EXPORTER_OTLP_METRICS_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`);
+    if (file) add(key, file.value.trim(), file.name);
+  }
   const interval = pick('OTEL_METRIC_EXPORT_INTERVAL');
   if (interval) add('interval', millisToDuration(interval.value), interval.name);
   return out;

@@ -104,8 +104,16 @@ const otlp = z
     /** Plain-text gRPC even for an https endpoint (the OTEL_EXPORTER_OTLP_INSECURE switch). */
     insecure: z.boolean().default(false),
     compression: z.enum(['none', 'gzip']).default('none'),
+    /** PEM CA bundle to trust for an https endpoint (OTEL_EXPORTER_OTLP_CERTIFICATE); empty = system CAs. */
+    caFile: z.string().default(''),
+    /** Client certificate and key for mutual TLS (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE / _CLIENT_KEY). */
+    clientCertFile: z.string().default(''),
+    clientKeyFile: z.string().default(''),
   })
-  .prefault({});
+  .prefault({})
+  .refine((otlp) => (otlp.clientCertFile === '') === (otlp.clientKeyFile === ''), {
+    message: 'clientCertFile and clientKeyFile go together',
+  });
 
 const instrumentNames = instruments.map((definition) => definition.name) as [string, ...string[]];
 

@@ -2,6 +2,7 @@
  * The two readers of one MeterProvider: a pull reader that the HTTP server collects on scrape,
  * and the periodic OTLP/gRPC push. Both see the same instruments and the same callbacks.
  */
+import { readFileSync } from 'node:fs';
 import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import {
@@ -44,12 +45,29 @@ export interface OtlpSettings {
   readonly timeoutMs: number;
   readonly insecure: boolean;
   readonly compression: 'none' | 'gzip';
+  readonly caFile: string;
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
+}
+
+function readPem(field: string, path: string): Buffer | null {
+  if (path === '') return null;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(
+      `otlp.${field} "${path}": cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
 }
 
 function channelCredentials(settings: OtlpSettings): ChannelCredentials {
-  return settings.insecure || settings.endpoint.startsWith('http://')
-    ? credentials.createInsecure()
-    : credentials.createSsl();
+  if (settings.insecure || settings.endpoint.startsWith('http://')) return credentials.createInsecure();
+  return credentials.createSsl(
+    readPem('caFile', settings.caFile),
+    readPem('clientKeyFile', settings.clientKeyFile),
+    readPem('clientCertFile', settings.clientCertFile),
+  );
 }
 
 type ExporterOptions = NonNullable<ConstructorParameters<typeof OTLPMetricExporter>[0]>;

@@ -89,7 +89,8 @@ export class OtlpReceiver {
     this.port = port;
   }
 
-  static async start(): Promise<OtlpReceiver> {
+  /** Plain gRPC, or TLS with the given server certificate and key (PEM). */
+  static async start(tls?: { cert: string; key: string }): Promise<OtlpReceiver> {
     const definition = protoLoader.loadSync(
       fileURLToPath(new URL('../fixtures/otlp/metrics_service.proto', import.meta.url)),
       { longs: String, defaults: true, oneofs: true },
@@ -108,8 +109,14 @@ export class OtlpReceiver {
       },
     });
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
-        error ? reject(error) : resolve(bound),
+      server.bindAsync(
+        '127.0.0.1:0',
+        tls
+          ? grpc.ServerCredentials.createSsl(null, [
+              { cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) },
+            ])
+          : grpc.ServerCredentials.createInsecure(),
+        (error, bound) => (error ? reject(error) : resolve(bound)),
       ),
     );
     receiver = new OtlpReceiver(server, port);
