@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { TestApiServer } from '../../test/support/kube/api-server.js';
+import { type KubeApiError, KubeClient, loadKubeConfig } from './client.js';
+
+test('the cluster comes from kubernetes.kubeconfig, else KUBECONFIG, else none', async (t) => {
+  const server = await TestApiServer.start();
+  t.after(() => server.stop());
+  assert.equal(loadKubeConfig(server.kubeconfigPath, {})?.source, server.kubeconfigPath);
+  assert.equal(
+    loadKubeConfig('', { KUBECONFIG: `${server.kubeconfigPath}:/other` })?.source,
+    server.kubeconfigPath,
+  );
+  assert.equal(loadKubeConfig('', {}), undefined);
+  assert.throws(
+    () => loadKubeConfig('/nonexistent/kubeconfig', {}),
+    /^Error: kubernetes\.kubeconfig "\/nonexistent\/kubeconfig": cannot load/,
+  );
+  const empty = `${server.kubeconfigPath}.empty`;
+  await writeFile(empty, 'apiVersion: v1\nkind: Config\n');
+  assert.throws(() => loadKubeConfig('', { KUBECONFIG: empty }), /KUBECONFIG ".*": no current cluster/);
+});
+
+test('requests carry the kubeconfig credentials; API errors keep code, reason and Retry-After', async (t) => {
+  const server = await TestApiServer.start();
+  t.after(() => server.stop());
+  server.create('nodes', { metadata: { name: 'n1' } });
+  const client = new KubeClient(loadKubeConfig(server.kubeconfigPath, {})?.config as never, {
+    qps: 100,
+    burst: 10,
+  });
+  const nodes = await client.request<{ items: { metadata: { name: string } }[] }>('GET', '/api/v1/nodes');
+  assert.deepEqual(
+    nodes.items.map((n) => n.metadata.name),
+    ['n1'],
+  );
+  await assert.rejects(
+    client.request('GET', '/api/v1/namespaces/default/pods/missing'),
+    (error: KubeApiError) => {
+      assert.equal(error.code, 404);
+      assert.equal(error.reason, 'NotFound');
+      return true;
+    },
+  );
+  server.fail({ count: 1, status: 429, retryAfterSeconds: 3 });
+  await assert.rejects(
+    client.request('GET', '/api/v1/nodes'),
+    (error: KubeApiError) => error.code === 429 && error.retryAfterSeconds === 3,
+  );
+});
+
+test('the client-side rate limit spaces requests past the burst', async (t) => {
+  const server = await TestApiServer.start();
+  t.after(() => server.stop());
+  const client = new KubeClient(loadKubeConfig(server.kubeconfigPath, {})?.config as never, {
+    qps: 20,
+    burst: 2,
+  });
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 6 }, () => client.request('GET', '/api/v1/nodes')));
+  // 2 from the burst, then 4 more at 20/s: at least ~200 ms.
+  assert.ok(performance.now() - started >= 180, `${performance.now() - started} ms`);
+});

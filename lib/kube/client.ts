@@ -1,0 +1,178 @@
+/**
+ * Kubernetes API access: the cluster from `kubernetes.kubeconfig`, `KUBECONFIG` or the in-cluster
+ * service account, requests through @kubernetes/client-node's authentication and TLS handling,
+ * and a client-side rate limit (`kubernetes.qps` / `burst`) as client-go applies it.
+ */
+import { existsSync } from 'node:fs';
+import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { fetch } from 'undici';
+import type { Env } from '../config/env.js';
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+export class KubeApiError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  readonly retryAfterSeconds: number | undefined;
+  constructor(code: number, reason: string, message: string, retryAfterSeconds?: number) {
+    super(message);
+    this.name = 'KubeApiError';
+    this.code = code;
+    this.reason = reason;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Where the cluster comes from; undefined when there is none (the process then runs without one). */
+export function loadKubeConfig(
+  kubeconfig: string,
+  env: Env,
+): { config: KubeConfig; source: string } | undefined {
+  const config = new KubeConfig();
+  const fromFile = (path: string, field: string) => {
+    try {
+      config.loadFromFile(path);
+    } catch (error) {
+      throw new Error(`${field} "${path}": cannot load: ${(error as Error).message}`);
+    }
+    if (!config.getCurrentCluster())
+      throw new Error(`${field} "${path}": no current cluster in the kubeconfig`);
+    return { config, source: path };
+  };
+  if (kubeconfig !== '') return fromFile(kubeconfig, 'kubernetes.kubeconfig');
+  const fromEnv = env.KUBECONFIG?.split(':').find((path) => path !== '');
+  if (fromEnv) return fromFile(fromEnv, 'KUBECONFIG');
+  if (env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) {
+    config.loadFromCluster();
+    return { config, source: 'in-cluster service account' };
+  }
+  return undefined;
+}
+
+/** A token bucket: `qps` tokens a second, at most `burst` banked. */
+class RateLimiter {
+  readonly #qps: number;
+  readonly #burst: number;
+  #tokens: number;
+  #last = performance.now();
+
+  constructor(qps: number, burst: number) {
+    this.#qps = qps;
+    this.#burst = burst;
+    this.#tokens = burst;
+  }
+
+  async take(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = performance.now();
+      this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#qps);
+      this.#last = now;
+      if (this.#tokens >= 1) {
+        this.#tokens -= 1;
+        return;
+      }
+      const waitMs = ((1 - this.#tokens) / this.#qps) * 1000;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      signal?.throwIfAborted();
+    }
+  }
+}
+
+export interface RequestOptions {
+  readonly query?: Record<string, string | number | boolean | undefined>;
+  readonly body?: unknown;
+  readonly signal?: AbortSignal;
+}
+
+function statusError(code: number, text: string, retryAfter: string | null): KubeApiError {
+  let reason = 'Unknown';
+  let message = text.slice(0, 300);
+  try {
+    const parsed = JSON.parse(text) as { reason?: string; message?: string };
+    reason = parsed.reason ?? reason;
+    message = parsed.message ?? message;
+  } catch {
+    // Not a Status object (a proxy's error page, say): keep the text.
+  }
+  const seconds = retryAfter === null ? undefined : Number(retryAfter);
+  return new KubeApiError(
+    code,
+    reason,
+    `${code} ${reason}: ${message}`,
+    Number.isFinite(seconds) ? seconds : undefined,
+  );
+}
+
+export class KubeClient {
+  readonly config: KubeConfig;
+  readonly #limiter: RateLimiter;
+
+  constructor(config: KubeConfig, limits: { qps: number; burst: number }) {
+    this.config = config;
+    this.#limiter = new RateLimiter(limits.qps, limits.burst);
+  }
+
+  get server(): string {
+    return this.config.getCurrentCluster()?.server ?? '';
+  }
+
+  async #send(method: HttpMethod, path: string, options: RequestOptions) {
+    await this.#limiter.take(options.signal);
+    const url = new URL(this.server.replace(/\/$/, '') + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const context = new RequestContext(url.toString(), method);
+    await this.config.applySecurityAuthentication(context);
+    const headers = context.getHeaders() as Record<string, string>;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    headers.accept = 'application/json';
+    return fetch(url, {
+      method,
+      headers,
+      dispatcher: context.getDispatcher(),
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** One request; a non-2xx answer throws KubeApiError with the API's reason and Retry-After. */
+  async request<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<T> {
+    const response = await this.#send(HttpMethod[method], path, options);
+    const text = await response.text();
+    if (!response.ok) throw statusError(response.status, text, response.headers.get('retry-after'));
+    return JSON.parse(text) as T;
+  }
+
+  /**
+   * A watch stream: calls `onEvent` per JSON line until the server ends the stream (resolves) or
+   * the request fails (rejects with KubeApiError). Aborting the signal ends it.
+   */
+  async watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (event: { type: string; object: Record<string, unknown> }) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const response = await this.#send(HttpMethod.GET, path, { query: { ...query, watch: true }, signal });
+    if (!response.ok || !response.body) {
+      throw statusError(response.status, await response.text(), response.headers.get('retry-after'));
+    }
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of response.body) {
+      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line !== '') onEvent(JSON.parse(line) as { type: string; object: Record<string, unknown> });
+        newline = buffered.indexOf('\n');
+      }
+    }
+  }
+}

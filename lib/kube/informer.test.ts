@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { harnessLogs } from '../../test/support/app.js';
+import { eventually } from '../../test/support/http.js';
+import { TestApiServer } from '../../test/support/kube/api-server.js';
+import { KubeClient, loadKubeConfig } from './client.js';
+import { type ApiObject, DEFAULT_INFORMER_OPTIONS, InformerHub } from './informer.js';
+
+const PODS = { group: '', version: 'v1', resource: 'pods' };
+
+interface LeanPod {
+  readonly node: string;
+  readonly phase: string;
+}
+
+const leanPod = (object: ApiObject): LeanPod => ({
+  node: String((object.spec as { nodeName?: string })?.nodeName ?? ''),
+  phase: String((object.status as { phase?: string })?.phase ?? ''),
+});
+
+function pod(name: string, node = 'node-a', phase = 'Running', namespace = 'default') {
+  return {
+    metadata: {
+      name,
+      namespace,
+      labels: { app: name },
+      managedFields: [{ manager: 'kubectl' }],
+      annotations: { big: 'x'.repeat(1000) },
+    },
+    spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }] },
+    status: { phase },
+  };
+}
+
+async function setup(t: { after(fn: () => unknown): void }, options = {}) {
+  const server = await TestApiServer.start({ bookmarkIntervalMs: 200 });
+  const access = loadKubeConfig(server.kubeconfigPath, {});
+  assert.ok(access);
+  const client = new KubeClient(access.config, { qps: 1000, burst: 1000 });
+  const hub = new InformerHub(client, harnessLogs().child({}), {
+    ...DEFAULT_INFORMER_OPTIONS,
+    backoffInitialMs: 50,
+    backoffMaxMs: 500,
+    ...options,
+  });
+  t.after(async () => {
+    await hub.stop();
+    await server.stop();
+  });
+  return { server, hub };
+}
+
+function snapshot(items: ReadonlyMap<string, LeanPod>): string[] {
+  return [...items].map(([key, p]) => `${key}:${p.node}:${p.phase}`).sort();
+}
+
+/** Waits until the store equals what the server holds now, transformed. */
+async function converged(server: TestApiServer, items: ReadonlyMap<string, LeanPod>, names: string[]) {
+  const expected = names
+    .map((name) => {
+      const object = server.get('pods', 'default', name) as unknown as ApiObject;
+      const lean = leanPod(object);
+      return `default/${name}:${lean.node}:${lean.phase}`;
+    })
+    .sort();
+  await eventually(
+    async () => (JSON.stringify(snapshot(items)) === JSON.stringify(expected) ? true : undefined),
+    5000,
+    `store = ${expected}`,
+  );
+}
+
+test('lists, then follows updates and deletes; the store keeps only the transformed fields', async (t) => {
+  const { server, hub } = await setup(t);
+  for (const name of ['a', 'b', 'c']) server.create('pods', pod(name));
+  const pods = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  await pods.synced();
+  assert.deepEqual(snapshot(pods.items), [
+    'default/a:node-a:Running',
+    'default/b:node-a:Running',
+    'default/c:node-a:Running',
+  ]);
+  assert.deepEqual(Object.keys(pods.items.get('default/a') as object).sort(), ['node', 'phase']);
+  server.update('pods', pod('a', 'node-b', 'Failed'));
+  server.remove('pods', 'default', 'b');
+  server.create('pods', pod('d'));
+  await converged(server, pods.items, ['a', 'c', 'd']);
+});
+
+test('a dropped watch resumes from the last resourceVersion without relisting', async (t) => {
+  const { server, hub } = await setup(t);
+  server.create('pods', pod('a'));
+  const pods = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  await pods.synced();
+  const informer = hub.informers[0];
+  assert.ok(informer);
+  await eventually(async () => (server.openWatches === 1 ? true : undefined), 5000, 'the watch open');
+  server.dropWatches();
+  server.create('pods', pod('b'));
+  server.update('pods', pod('a', 'node-c'));
+  await converged(server, pods.items, ['a', 'b']);
+  assert.equal(informer.stats.lists, 1);
+  assert.ok(informer.stats.watches >= 2);
+});
+
+test('410 Gone after compaction relists and converges, with no stale entries', async (t) => {
+  const { server, hub } = await setup(t);
+  server.create('pods', pod('a'));
+  server.create('pods', pod('b'));
+  const pods = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  await pods.synced();
+  const informer = hub.informers[0];
+  assert.ok(informer);
+  await eventually(async () => (server.openWatches === 1 ? true : undefined), 5000, 'the watch open');
+  // Changes while no watch is open, then history is compacted away: only a relist can catch up.
+  server.fail({ count: 3, status: 503, match: (_m, _p, watch) => watch });
+  server.dropWatches();
+  server.remove('pods', 'default', 'a');
+  server.create('pods', pod('c'));
+  server.compact();
+  await converged(server, pods.items, ['b', 'c']);
+  assert.equal(informer.stats.lists, 2);
+});
+
+test('an API server restart with a new history range converges', async (t) => {
+  const { server, hub } = await setup(t);
+  server.create('pods', pod('a'));
+  const pods = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  await pods.synced();
+  const restart = server.restart({ compact: true, downMs: 300 });
+  server.create('pods', pod('b'));
+  await restart;
+  await converged(server, pods.items, ['a', 'b']);
+});
+
+test('one watch per resource and scope, shared by every consumer; a reused store name needs no relist', async (t) => {
+  const { server, hub } = await setup(t);
+  server.create('pods', pod('a'));
+  const first = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  const names = hub.subscribe(PODS, {}, 'test.names', (o) => o.metadata.name);
+  await first.synced();
+  await eventually(async () => (names.items.size === 1 ? true : undefined), 5000, 'second store filled');
+  assert.equal(hub.informers.length, 1);
+  await eventually(async () => (server.openWatches === 1 ? true : undefined), 5000, 'one open watch');
+  const informer = hub.informers[0];
+  const listsBefore = informer?.stats.lists;
+  // A reload: the next generation subscribes before the old one lets go.
+  const next = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  first.close();
+  assert.equal(next.items.size, 1);
+  assert.equal(informer?.stats.lists, listsBefore);
+  names.close();
+  next.close();
+  assert.equal(hub.informers.length, 0, 'released when the last consumer leaves');
+});
+
+test('scopes: namespace and field selector are separate informers; lists are paginated', async (t) => {
+  const { server, hub } = await setup(t, { pageSize: 2 });
+  for (let i = 0; i < 5; i++) server.create('pods', pod(`p${i}`, i < 3 ? 'node-a' : 'node-b'));
+  server.create('pods', pod('sys', 'node-a', 'Running', 'kube-system'));
+  const onNodeA = hub.subscribe(PODS, { fieldSelector: 'spec.nodeName=node-a' }, 'test.lean', leanPod);
+  const inSystem = hub.subscribe(PODS, { namespace: 'kube-system' }, 'test.lean', leanPod);
+  await onNodeA.synced();
+  await inSystem.synced();
+  assert.deepEqual([...onNodeA.items.keys()].sort(), [
+    'default/p0',
+    'default/p1',
+    'default/p2',
+    'kube-system/sys',
+  ]);
+  assert.deepEqual([...inSystem.items.keys()], ['kube-system/sys']);
+  assert.ok(
+    server.requests.some((r) => r.includes('continue=')),
+    'paginated',
+  );
+  server.update('pods', pod('p0', 'node-b'));
+  await eventually(
+    async () => (onNodeA.items.has('default/p0') ? undefined : true),
+    5000,
+    'moved out of the selector',
+  );
+});
+
+test('errors back off and honour Retry-After', async (t) => {
+  const { server, hub } = await setup(t);
+  server.create('pods', pod('a'));
+  server.fail({ count: 1, status: 429, retryAfterSeconds: 1 });
+  const started = Date.now();
+  const pods = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  await pods.synced();
+  assert.ok(Date.now() - started >= 900, `synced after ${Date.now() - started} ms`);
+  assert.equal(hub.informers[0]?.stats.errors, 1);
+});

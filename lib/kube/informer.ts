@@ -1,0 +1,327 @@
+/**
+ * Shared informers: one list-then-watch per resource and scope (namespace, selectors), however
+ * many consumers use it. Each consumer names a transform and gets its own store of transformed
+ * objects (only the fields it uses), shared with any later consumer of the same name: a reloaded
+ * generation that subscribes again finds its store filled, with no relist.
+ *
+ * The loop follows client-go's reflector: paginated list, watch from the list's resourceVersion
+ * with bookmarks, re-watch from the last seen version when a stream ends, relist on 410 Gone,
+ * capped exponential backoff with jitter on errors (Retry-After honoured).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../log.js';
+import { KubeApiError, type KubeClient } from './client.js';
+
+export interface ResourceRef {
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+}
+
+export interface WatchScope {
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+}
+
+export interface ApiObject {
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly resourceVersion?: string;
+  };
+  readonly [key: string]: unknown;
+}
+
+export type Transform<T> = (object: ApiObject) => T;
+export type ChangeListener = (type: 'upsert' | 'delete' | 'relist', key: string) => void;
+
+export interface InformerOptions {
+  readonly pageSize: number;
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+}
+
+export const DEFAULT_INFORMER_OPTIONS: InformerOptions = {
+  pageSize: 500,
+  backoffInitialMs: 200,
+  backoffMaxMs: 30_000,
+};
+
+export function objectKey(object: ApiObject): string {
+  return object.metadata.namespace
+    ? `${object.metadata.namespace}/${object.metadata.name}`
+    : object.metadata.name;
+}
+
+export function resourcePath(ref: ResourceRef, namespace?: string): string {
+  const base = ref.group === '' ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
+  return namespace ? `${base}/namespaces/${namespace}/${ref.resource}` : `${base}/${ref.resource}`;
+}
+
+class Store<T> {
+  readonly items = new Map<string, T>();
+  readonly listeners = new Set<ChangeListener>();
+  users = 0;
+  constructor(readonly transform: Transform<T>) {}
+}
+
+/** A consumer's view: its transformed objects and change notifications. */
+export interface Subscription<T> {
+  readonly items: ReadonlyMap<string, T>;
+  onChange(listener: ChangeListener): void;
+  /** Resolves after the first complete list. */
+  synced(): Promise<void>;
+  close(): void;
+}
+
+class Expired extends Error {}
+
+export class Informer {
+  readonly ref: ResourceRef;
+  readonly scope: WatchScope;
+  /** Counters for tests and self-observation. */
+  readonly stats = { lists: 0, watches: 0, errors: 0 };
+  readonly #client: KubeClient;
+  readonly #logger: Logger;
+  readonly #options: InformerOptions;
+  readonly #stores = new Map<string, Store<unknown>>();
+  #resourceVersion = '';
+  #needList = true;
+  #abort = new AbortController();
+  #running: Promise<void> | undefined;
+  #stopping = false;
+  #synced: Promise<void>;
+  #markSynced!: () => void;
+
+  constructor(
+    client: KubeClient,
+    ref: ResourceRef,
+    scope: WatchScope,
+    logger: Logger,
+    options = DEFAULT_INFORMER_OPTIONS,
+  ) {
+    this.#client = client;
+    this.ref = ref;
+    this.scope = scope;
+    this.#logger = logger;
+    this.#options = options;
+    this.#synced = new Promise((resolve) => {
+      this.#markSynced = resolve;
+    });
+  }
+
+  get resourceVersion(): string {
+    return this.#resourceVersion;
+  }
+
+  get hasSynced(): boolean {
+    return this.#resourceVersion !== '';
+  }
+
+  /** Subscribes under a transform name; the same name shares one store. */
+  subscribe<T>(name: string, transform: Transform<T>): Subscription<T> {
+    let store = this.#stores.get(name) as Store<T> | undefined;
+    if (!store) {
+      store = new Store(transform);
+      this.#stores.set(name, store as Store<unknown>);
+      // A store born after the list has nothing in it: list again to fill it.
+      if (this.hasSynced) this.#relistSoon();
+    }
+    store.users += 1;
+    const own = store;
+    const listeners: ChangeListener[] = [];
+    return {
+      items: own.items,
+      onChange: (listener) => {
+        listeners.push(listener);
+        own.listeners.add(listener);
+      },
+      synced: () => this.#synced,
+      close: () => {
+        for (const listener of listeners) own.listeners.delete(listener);
+        own.users -= 1;
+        if (own.users === 0) this.#stores.delete(name);
+      },
+    };
+  }
+
+  get subscribers(): number {
+    let users = 0;
+    for (const store of this.#stores.values()) users += store.users;
+    return users;
+  }
+
+  start(): void {
+    this.#running ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#abort.abort();
+    await this.#running;
+  }
+
+  #relistSoon(): void {
+    this.#needList = true;
+    // Ending the current watch makes the loop list at once.
+    const previous = this.#abort;
+    this.#abort = new AbortController();
+    previous.abort();
+  }
+
+  async #run(): Promise<void> {
+    let backoffMs = this.#options.backoffInitialMs;
+    while (!this.#stopping) {
+      const signal = this.#abort.signal;
+      try {
+        if (this.#needList) await this.#list(signal);
+        await this.#watch(signal);
+        backoffMs = this.#options.backoffInitialMs;
+      } catch (error) {
+        if (this.#stopping) break;
+        if (signal.aborted) continue; // a relist was asked for
+        if (error instanceof Expired || (error instanceof KubeApiError && error.code === 410)) {
+          this.#logger.info({ resource: this.ref.resource }, 'resourceVersion expired, relisting');
+          this.#needList = true;
+          continue;
+        }
+        this.stats.errors += 1;
+        const retryAfterMs =
+          error instanceof KubeApiError && error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 0;
+        const waitMs = Math.max(retryAfterMs, backoffMs * (0.5 + Math.random() / 2));
+        this.#logger.warn(
+          { resource: this.ref.resource, err: (error as Error).message, retryInMs: Math.round(waitMs) },
+          'list/watch failed',
+        );
+        await sleep(waitMs, undefined, { signal: this.#abort.signal }).catch(() => undefined);
+        backoffMs = Math.min(backoffMs * 2, this.#options.backoffMaxMs);
+      }
+    }
+  }
+
+  async #list(signal: AbortSignal): Promise<void> {
+    this.stats.lists += 1;
+    const path = resourcePath(this.ref, this.scope.namespace);
+    const fresh = new Map<string, ApiObject>();
+    let token: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page: { metadata: { resourceVersion: string; continue?: string }; items: ApiObject[] } =
+        await this.#client.request('GET', path, {
+          query: {
+            limit: this.#options.pageSize,
+            continue: token,
+            labelSelector: this.scope.labelSelector,
+            fieldSelector: this.scope.fieldSelector,
+          },
+          signal,
+        });
+      for (const item of page.items) fresh.set(objectKey(item), item);
+      resourceVersion = page.metadata.resourceVersion;
+      token = page.metadata.continue || undefined;
+    } while (token);
+    for (const store of this.#stores.values()) {
+      store.items.clear();
+      for (const [key, object] of fresh) store.items.set(key, store.transform(object));
+      for (const listener of store.listeners) listener('relist', '');
+    }
+    this.#resourceVersion = resourceVersion;
+    this.#needList = false;
+    this.#markSynced();
+  }
+
+  async #watch(signal: AbortSignal): Promise<void> {
+    this.stats.watches += 1;
+    await this.#client.watch(
+      resourcePath(this.ref, this.scope.namespace),
+      {
+        resourceVersion: this.#resourceVersion,
+        allowWatchBookmarks: true,
+        labelSelector: this.scope.labelSelector,
+        fieldSelector: this.scope.fieldSelector,
+        // As client-go: a random 5-10 minute server-side timeout spreads reconnects.
+        timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+      },
+      (event) => this.#apply(event.type, event.object),
+      signal,
+    );
+  }
+
+  #apply(type: string, object: Record<string, unknown>): void {
+    if (type === 'ERROR') {
+      const code = (object as { code?: number }).code;
+      if (code === 410) throw new Expired(String((object as { message?: string }).message));
+      throw new KubeApiError(
+        code ?? 500,
+        String((object as { reason?: string }).reason),
+        String((object as { message?: string }).message),
+      );
+    }
+    const item = object as unknown as ApiObject;
+    const version = item.metadata?.resourceVersion;
+    if (type === 'BOOKMARK') {
+      if (version) this.#resourceVersion = version;
+      return;
+    }
+    const key = objectKey(item);
+    for (const store of this.#stores.values()) {
+      if (type === 'DELETED') store.items.delete(key);
+      else store.items.set(key, store.transform(item));
+      for (const listener of store.listeners) listener(type === 'DELETED' ? 'delete' : 'upsert', key);
+    }
+    if (version) this.#resourceVersion = version;
+  }
+}
+
+/** The shared informers of a process: one per resource and scope, kept while anyone uses it. */
+export class InformerHub {
+  readonly #client: KubeClient;
+  readonly #logger: Logger;
+  readonly #options: InformerOptions;
+  readonly #informers = new Map<string, Informer>();
+
+  constructor(client: KubeClient, logger: Logger, options = DEFAULT_INFORMER_OPTIONS) {
+    this.#client = client;
+    this.#logger = logger;
+    this.#options = options;
+  }
+
+  subscribe<T>(ref: ResourceRef, scope: WatchScope, name: string, transform: Transform<T>): Subscription<T> {
+    const key = JSON.stringify([
+      ref.group,
+      ref.version,
+      ref.resource,
+      scope.namespace ?? '',
+      scope.labelSelector ?? '',
+      scope.fieldSelector ?? '',
+    ]);
+    let informer = this.#informers.get(key);
+    if (!informer) {
+      informer = new Informer(this.#client, ref, scope, this.#logger, this.#options);
+      this.#informers.set(key, informer);
+      informer.start();
+    }
+    const subscription = informer.subscribe(name, transform);
+    const owner = informer;
+    return {
+      ...subscription,
+      close: () => {
+        subscription.close();
+        if (owner.subscribers === 0) {
+          this.#informers.delete(key);
+          void owner.stop();
+        }
+      },
+    };
+  }
+
+  get informers(): readonly Informer[] {
+    return [...this.#informers.values()];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#informers.values()].map((informer) => informer.stop()));
+    this.#informers.clear();
+  }
+}
