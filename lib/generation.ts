@@ -5,7 +5,7 @@
 import type { Resource } from '@opentelemetry/resources';
 import { findInstrument } from '../instruments/index.js';
 import type { LoadedConfig } from './config/load.js';
-import type { Clock, Identity, Instrument, InstrumentHealth } from './instrument.js';
+import type { Clock, ClusterAccess, Identity, Instrument, InstrumentHealth } from './instrument.js';
 import type { Logger, LogHub } from './log.js';
 import { TelemetryPipeline } from './telemetry/pipeline.js';
 import { CollectionRecords, observeSelfMetrics, type ReloadRecord } from './telemetry/self-metrics.js';
@@ -19,6 +19,7 @@ export interface GenerationDeps {
   readonly resource: Resource;
   readonly reloads: ReloadRecord;
   readonly clock: Clock;
+  readonly cluster: ClusterAccess | undefined;
 }
 
 interface RunningInstrument {
@@ -97,10 +98,16 @@ export class Generation {
       for (const name of config.enabledCollectors) {
         const definition = findInstrument(name);
         if (!definition) throw new Error(`enabledCollectors: unknown collector "${name}"`);
+        if (definition.needsCluster && !deps.cluster) {
+          throw new Error(
+            `collectors.${name}: needs a Kubernetes cluster: set kubernetes.kubeconfig or KUBECONFIG, or run in a pod with a service account`,
+          );
+        }
         const instrumentLogger = deps.logs.child({ generation: number, collector: name });
         const instrument = definition.create(
           {
             metrics: pipeline.sink,
+            cluster: deps.cluster,
             logger: instrumentLogger,
             identity: deps.identity,
             clock: deps.clock,

@@ -4,9 +4,12 @@
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { ResourceRef, Subscription, Transform, WatchScope } from './kube/informer.js';
 import type { MetricDeclaration } from './telemetry/declaration.js';
 
 export type { Logger } from 'pino';
+export { KubeApiError } from './kube/client.js';
+export type { ApiObject, ChangeListener, ResourceRef, Subscription, WatchScope } from './kube/informer.js';
 export type { MetricDeclaration } from './telemetry/declaration.js';
 
 export interface Identity {
@@ -39,8 +42,21 @@ export interface CollectionOutcome {
   readonly error?: Error;
 }
 
+/** The cluster, for instruments that declare `needsCluster`. */
+export interface ClusterAccess {
+  /**
+   * Subscribes to the shared informer of a resource and scope. `name` identifies the transform:
+   * subscriptions with the same name share one store (use `<instrument>.<purpose>`).
+   */
+  subscribe<T>(ref: ResourceRef, scope: WatchScope, name: string, transform: Transform<T>): Subscription<T>;
+  /** One GET against the API (e.g. metrics.k8s.io); throws KubeApiError on a non-2xx answer. */
+  get<T>(path: string, signal?: AbortSignal): Promise<T>;
+}
+
 export interface InstrumentContext {
   readonly metrics: MetricSink;
+  /** Present when a cluster is configured; instruments with `needsCluster` always get one. */
+  readonly cluster: ClusterAccess | undefined;
   readonly logger: Logger;
   readonly identity: Identity;
   readonly clock: Clock;
@@ -72,6 +88,8 @@ export interface InstrumentDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly summary: string;
   /** Cluster-wide instruments run only on the elected leader by default. */
   readonly leaderElection: boolean;
+  /** The framework refuses to start it without a cluster, with a message saying how to give one. */
+  readonly needsCluster: boolean;
   readonly configSchema: Schema;
   readonly metrics: readonly MetricDeclaration[];
   create(context: InstrumentContext, config: z.output<Schema>): Instrument;

@@ -10,6 +10,7 @@ import { FileWatch } from './file-watch.js';
 import { Generation } from './generation.js';
 import { buildResource, resolveIdentity } from './identity.js';
 import type { Clock, Identity } from './instrument.js';
+import { Cluster } from './kube/cluster.js';
 import type { Logger, LogHub } from './log.js';
 import { ReloadRecord } from './telemetry/self-metrics.js';
 
@@ -32,6 +33,9 @@ export function restartOnlyChanges(running: Config, next: Config): string[] {
   if (running.server.tls.keyFile !== next.server.tls.keyFile) changed.push('server.tls.keyFile');
   if (running.server.auth.enabled !== next.server.auth.enabled) changed.push('server.auth.enabled');
   if (running.identity !== next.identity) changed.push('identity');
+  for (const key of ['kubeconfig', 'qps', 'burst'] as const) {
+    if (running.kubernetes[key] !== next.kubernetes[key]) changed.push(`kubernetes.${key}`);
+  }
   return changed;
 }
 
@@ -39,6 +43,8 @@ type GenerationListener = (generation: Generation) => void | Promise<void>;
 
 export class Runtime {
   readonly reloads: ReloadRecord;
+  /** The cluster connection, shared by every generation; undefined without a cluster. */
+  readonly cluster: Cluster | undefined;
   readonly identity: Identity;
   /** The config the process started with; restart-only settings stay as it had them. */
   readonly startup: LoadedConfig;
@@ -57,7 +63,9 @@ export class Runtime {
     identity: Identity,
     reloads: ReloadRecord,
     current: Generation,
+    cluster: Cluster | undefined,
   ) {
+    this.cluster = cluster;
     this.#options = options;
     this.reloads = reloads;
     this.startup = startup;
@@ -71,6 +79,7 @@ export class Runtime {
     // Watch before the first load, so a change made while starting is not taken as the baseline.
     let runtime: Runtime | undefined;
     let changedWhileStarting = false;
+    let cluster: Cluster | undefined;
     const watch =
       options.file === undefined
         ? undefined
@@ -88,10 +97,16 @@ export class Runtime {
       const identity = resolveIdentity(loaded.config.identity, options.env);
       const reloads = new ReloadRecord();
       reloads.hash = loaded.hash;
-      const generation = await Generation.build(1, loaded, Runtime.#deps(options, identity, reloads));
-      runtime = new Runtime(options, loaded, identity, reloads, generation);
+      cluster = Cluster.connect(loaded.config, options.env, options.logs.child({ component: 'kube' }));
+      const generation = await Generation.build(
+        1,
+        loaded,
+        Runtime.#deps(options, identity, reloads, cluster),
+      );
+      runtime = new Runtime(options, loaded, identity, reloads, generation, cluster);
     } catch (error) {
       watch?.close();
+      await cluster?.stop();
       throw error;
     }
     runtime.#watch = watch;
@@ -107,8 +122,14 @@ export class Runtime {
     };
   }
 
-  static #deps(options: RuntimeOptions, identity: Identity, reloads: ReloadRecord) {
+  static #deps(
+    options: RuntimeOptions,
+    identity: Identity,
+    reloads: ReloadRecord,
+    cluster: Cluster | undefined,
+  ) {
     return {
+      cluster,
       logs: options.logs,
       identity,
       resource: buildResource(identity, options.env),
@@ -161,7 +182,7 @@ export class Runtime {
       next = await Generation.build(
         this.#current.number + 1,
         loaded,
-        Runtime.#deps(this.#options, this.identity, this.reloads),
+        Runtime.#deps(this.#options, this.identity, this.reloads, this.cluster),
       );
     } catch (error) {
       return this.#rejected(error, 'new generation failed to start, previous config keeps serving');
@@ -201,5 +222,6 @@ export class Runtime {
     this.#watch?.close();
     await this.#reloading;
     await this.#current.shutdown();
+    await this.cluster?.stop();
   }
 }

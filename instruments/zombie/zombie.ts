@@ -75,6 +75,7 @@ export const zombie = defineInstrument({
   name: 'zombie',
   summary: 'Zombie (defunct) processes on this node, per container, from /proc',
   leaderElection: false,
+  needsCluster: false,
   configSchema: zombieConfig,
   metrics: zombieMetrics,
   create: createZombie,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { TestApiServer } from '../../test/support/kube/api-server.js';
 import { type KubeApiError, KubeClient, loadKubeConfig } from './client.js';
@@ -13,6 +15,11 @@ test('the cluster comes from kubernetes.kubeconfig, else KUBECONFIG, else none',
     server.kubeconfigPath,
   );
   assert.equal(loadKubeConfig('', {}), undefined);
+  assert.equal(loadKubeConfig('', { HOME: '/nonexistent-home' }), undefined);
+  const home = await mkdtemp(join(tmpdir(), 'ssm-home-'));
+  await mkdir(join(home, '.kube'));
+  await copyFile(server.kubeconfigPath, join(home, '.kube', 'config'));
+  assert.equal(loadKubeConfig('', { HOME: home })?.source, join(home, '.kube', 'config'));
   assert.throws(
     () => loadKubeConfig('/nonexistent/kubeconfig', {}),
     /^Error: kubernetes\.kubeconfig "\/nonexistent\/kubeconfig": cannot load/,

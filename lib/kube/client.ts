@@ -4,6 +4,7 @@
  * and a client-side rate limit (`kubernetes.qps` / `burst`) as client-go applies it.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch } from 'undici';
 import type { Env } from '../config/env.js';
@@ -23,7 +24,10 @@ export class KubeApiError extends Error {
   }
 }
 
-/** Where the cluster comes from; undefined when there is none (the process then runs without one). */
+/**
+ * Where the cluster comes from: `kubernetes.kubeconfig`, else KUBECONFIG (its first file), else the
+ * in-cluster service account, else ~/.kube/config; undefined when there is none.
+ */
 export function loadKubeConfig(
   kubeconfig: string,
   env: Env,
@@ -46,6 +50,8 @@ export function loadKubeConfig(
     config.loadFromCluster();
     return { config, source: 'in-cluster service account' };
   }
+  const home = env.HOME ? join(env.HOME, '.kube', 'config') : undefined;
+  if (home && existsSync(home)) return fromFile(home, '~/.kube/config');
   return undefined;
 }
 

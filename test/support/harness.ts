@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { Identity, InstrumentContext } from '../../lib/instrument.js';
+import type { ClusterAccess, Identity, InstrumentContext } from '../../lib/instrument.js';
 import { LogHub } from '../../lib/log.js';
 import type { ExpositionFormat } from '../../lib/telemetry/exposition.js';
 import { TelemetryPipeline } from '../../lib/telemetry/pipeline.js';
@@ -28,7 +28,7 @@ export interface Harness {
   scrape(format?: ExpositionFormat): Promise<string>;
 }
 
-export function harness(namespace = 'sealos'): Harness {
+export function harness(namespace = 'sealos', cluster?: ClusterAccess): Harness {
   const pipeline = new TelemetryPipeline({
     namespace,
     resource: resourceFromAttributes({ 'service.name': 'test' }),
@@ -41,6 +41,7 @@ export function harness(namespace = 'sealos'): Harness {
     collections,
     context: (collector) => ({
       metrics: pipeline.sink,
+      cluster,
       logger: logs.child({ collector }),
       identity: testIdentity,
       clock: { now: () => Date.now() },
