@@ -3,9 +3,10 @@
  * else in the framework.
  */
 import type { InstrumentDefinition } from '../lib/instrument.js';
+import { node } from './node/node.js';
 import { zombie } from './zombie/zombie.js';
 
-export const instruments: readonly InstrumentDefinition[] = [zombie];
+export const instruments: readonly InstrumentDefinition[] = [node, zombie];
 
 export function findInstrument(name: string): InstrumentDefinition | undefined {
   return instruments.find((definition) => definition.name === name);

@@ -88,6 +88,9 @@ test('SPEC names are pinned', () => {
     'state_metric_collector_success{collector,instance}',
     'state_metric_collector_last_collection_timestamp{collector,instance}',
     'sealos_zombie_processes{node,namespace,pod,container_id}',
+    'sealos_node_healthy{node}',
+    'sealos_node_condition{node,condition,status}',
+    'sealos_node_kubelet_metrics_available{node}',
   ]) {
     assert.ok(names.includes(pinned), `${pinned} not in ${names.join(' ')}`);
   }
