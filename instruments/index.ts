@@ -4,9 +4,10 @@
  */
 import type { InstrumentDefinition } from '../lib/instrument.js';
 import { node } from './node/node.js';
+import { pod } from './pod/pod.js';
 import { zombie } from './zombie/zombie.js';
 
-export const instruments: readonly InstrumentDefinition[] = [node, zombie];
+export const instruments: readonly InstrumentDefinition[] = [node, pod, zombie];
 
 export function findInstrument(name: string): InstrumentDefinition | undefined {
   return instruments.find((definition) => definition.name === name);

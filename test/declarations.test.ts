@@ -91,6 +91,7 @@ test('SPEC names are pinned', () => {
     'sealos_node_healthy{node}',
     'sealos_node_condition{node,condition,status}',
     'sealos_node_kubelet_metrics_available{node}',
+    'sealos_pod_container_restarts{namespace,pod,container}',
   ]) {
     assert.ok(names.includes(pinned), `${pinned} not in ${names.join(' ')}`);
   }
