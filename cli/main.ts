@@ -54,19 +54,12 @@ function failStart(error: unknown): never {
 
 async function run(flags: RunFlags): Promise<void> {
   const logs = new LogHub();
-  let app: App;
-  try {
-    app = await App.start({
-      ...(flags.config !== undefined ? { file: flags.config } : {}),
-      env: process.env,
-      flags: flagOverrides(flags),
-      logs,
-    });
-  } catch (error) {
-    failStart(error);
-  }
   const logger = logs.child({ component: 'cli' });
+  // Handlers go in before anything starts: a signal that arrives while starting must not fall
+  // through to Node's default action (which ends the process without a clean stop).
+  let app: App | undefined;
   let stopping = false;
+  let reloadWanted = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -76,6 +69,7 @@ async function run(flags: RunFlags): Promise<void> {
       process.exit(1);
     }, 20_000);
     hardStop.unref();
+    if (!app) return; // start() sees `stopping` and stops what it started
     app.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -86,7 +80,26 @@ async function run(flags: RunFlags): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => void app.runtime.reload());
+  process.on('SIGHUP', () => {
+    if (app) void app.runtime.reload();
+    else reloadWanted = true;
+  });
+  try {
+    app = await App.start({
+      ...(flags.config !== undefined ? { file: flags.config } : {}),
+      env: process.env,
+      flags: flagOverrides(flags),
+      logs,
+    });
+  } catch (error) {
+    failStart(error);
+  }
+  if (stopping) {
+    stopping = false;
+    stop('signal during start');
+    return;
+  }
+  if (reloadWanted) void app.runtime.reload();
 }
 
 async function checkConfig(file: string): Promise<void> {

@@ -167,3 +167,19 @@ test('--help shows commands and examples; unknown flags are errors', () => {
   const unknown = runSync(['--no-such-flag']);
   assert.notEqual(unknown.status, 0);
 });
+
+test('SIGTERM while starting (at its first log line) still ends cleanly with 0', async () => {
+  const child = spawn(process.execPath, [...cli, '--address', '127.0.0.1:0'], {
+    cwd: root,
+    env: { ...process.env, COLLECTORS_ZOMBIE_PROC_PATH: fixtureProc },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = exitOf(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr === '') child.kill('SIGTERM');
+    stderr += chunk.toString();
+  });
+  assert.equal(await exited, 0, stderr);
+  assert.match(stderr, /"msg":"shutting down"/);
+});
