@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { assertGolden, harness, samples } from '../../test/support/harness.js';
+import { TestApiServer } from '../../test/support/kube/api-server.js';
+import { testCluster } from '../../test/support/kube/cluster.js';
 import { zombieConfig } from './config.js';
 import { zombie } from './zombie.js';
 
@@ -70,5 +72,51 @@ test('a real zombie appears in the series while it exists and is gone once reape
   await new Promise((resolve) => parent.once('exit', resolve));
   const after = await waitFor((count) => count <= during - 1);
   assert.ok(after <= during - 1, `zombie count stayed at ${after} after the zombie was reaped`);
+  await instrument.stop();
+});
+
+test('with a cluster, each container is named by its pod on this node (id first, then pod UID)', async (t) => {
+  const server = await TestApiServer.start();
+  const cluster = testCluster(server);
+  t.after(async () => {
+    await cluster.stop();
+    await server.stop();
+  });
+  const idA = '3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b2a3f4e';
+  const idB = '9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a';
+  const podOn = (node: string, namespace: string, name: string, uid: string, containerId?: string) => ({
+    metadata: { name, namespace, uid },
+    spec: { nodeName: node, containers: [{ name: 'app', image: 'busybox' }] },
+    status: {
+      containerStatuses: containerId
+        ? [{ name: 'app', restartCount: 0, containerID: `containerd://${containerId}` }]
+        : [],
+    },
+  });
+  server.create('pods', podOn('node-a', 'shop', 'web-7d9f', 'aaaaaaaa-0000-0000-0000-000000000001', idA));
+  // Matched by the pod UID in the cgroup path only (its status has no container id yet).
+  server.create('pods', podOn('node-a', 'jobs', 'worker-1', '0e6f7a8b-1c2d-3e4f-5a6b-7c8d9e0f1a2b'));
+  // Another node's pod claiming the same container id must not be seen at all.
+  server.create(
+    'pods',
+    podOn('node-b', 'elsewhere', 'impostor', 'bbbbbbbb-0000-0000-0000-000000000002', idB),
+  );
+
+  const h = harness('sealos', cluster);
+  const instrument = zombie.create(
+    h.context('zombie'),
+    zombieConfig.parse({ procPath: fixtureProc }),
+  ) as ReturnType<typeof zombie.create> & { collectNow(): Promise<void> };
+  await instrument.start();
+  await instrument.ready?.();
+  assert.deepEqual(samples(await h.scrape(), 'sealos_zombie'), [
+    'sealos_zombie_processes{node="node-a",namespace="",pod="",container_id=""} 1',
+    `sealos_zombie_processes{node="node-a",namespace="jobs",pod="worker-1",container_id="${idB.slice(0, 12)}"} 1`,
+    `sealos_zombie_processes{node="node-a",namespace="shop",pod="web-7d9f",container_id="${idA.slice(0, 12)}"} 3`,
+  ]);
+  assert.ok(
+    server.requests.some((r) => r.includes('fieldSelector=spec.nodeName%3Dnode-a')),
+    'the pod watch is restricted to this node',
+  );
   await instrument.stop();
 });
