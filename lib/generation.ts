@@ -5,7 +5,10 @@
 import type { Resource } from '@opentelemetry/resources';
 import { findInstrument } from '../instruments/index.js';
 import type { LoadedConfig } from './config/load.js';
-import type { Clock, ClusterAccess, Identity, Instrument, InstrumentHealth } from './instrument.js';
+import type { Clock, CollectionOutcome, Identity, Instrument, InstrumentHealth } from './instrument.js';
+import type { Cluster } from './kube/cluster.js';
+import { leaseNameFor } from './kube/lease.js';
+import { LeaderGate } from './leader-gate.js';
 import type { Logger, LogHub } from './log.js';
 import { TelemetryPipeline } from './telemetry/pipeline.js';
 import { CollectionRecords, observeSelfMetrics, type ReloadRecord } from './telemetry/self-metrics.js';
@@ -19,12 +22,26 @@ export interface GenerationDeps {
   readonly resource: Resource;
   readonly reloads: ReloadRecord;
   readonly clock: Clock;
-  readonly cluster: ClusterAccess | undefined;
+  readonly cluster: Cluster | undefined;
+  /** True once the process is exiting: leaders then give their leases up instead of keeping them for a reload. */
+  readonly exiting: () => boolean;
 }
 
 interface RunningInstrument {
   readonly name: string;
   readonly instrument: Instrument;
+}
+
+function leaseSettings(config: LoadedConfig['config'], deps: GenerationDeps, instrument: string) {
+  const election = config.leaderElection;
+  return {
+    namespace: election.namespace || deps.identity.podNamespace || 'default',
+    name: leaseNameFor(election.leaseName, instrument),
+    identity: deps.identity.instance,
+    leaseDurationMs: election.leaseDuration,
+    renewDeadlineMs: election.renewDeadline,
+    retryPeriodMs: election.retryPeriod,
+  };
 }
 
 async function waitReady(
@@ -104,17 +121,27 @@ export class Generation {
           );
         }
         const instrumentLogger = deps.logs.child({ generation: number, collector: name });
-        const instrument = definition.create(
-          {
-            metrics: pipeline.sink,
-            cluster: deps.cluster,
-            logger: instrumentLogger,
-            identity: deps.identity,
-            clock: deps.clock,
-            recordCollection: (outcome) => collections.record(name, outcome, deps.clock.now()),
-          },
-          config.collectors[name],
-        );
+        const context = {
+          metrics: pipeline.sink,
+          cluster: deps.cluster,
+          logger: instrumentLogger,
+          identity: deps.identity,
+          clock: deps.clock,
+          recordCollection: (outcome: CollectionOutcome) =>
+            collections.record(name, outcome, deps.clock.now()),
+        };
+        const elected = config.leaderElection.collectors[name] ?? definition.leaderElection;
+        const instrument =
+          config.leaderElection.enabled && elected && deps.cluster
+            ? new LeaderGate(
+                definition,
+                config.collectors[name],
+                context,
+                deps.cluster.client,
+                leaseSettings(config, deps, name),
+                deps.exiting,
+              )
+            : definition.create(context, config.collectors[name]);
         running.push({ name, instrument });
       }
       for (const { name, instrument } of running) {

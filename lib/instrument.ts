@@ -64,7 +64,8 @@ export interface InstrumentContext {
   recordCollection(outcome: CollectionOutcome): void;
 }
 
-export type HealthState = 'healthy' | 'unhealthy' | 'starting';
+/** `standby`: a leader-elected instrument on an instance that does not hold its lease. */
+export type HealthState = 'healthy' | 'unhealthy' | 'starting' | 'standby';
 
 export interface InstrumentHealth {
   readonly state: HealthState;

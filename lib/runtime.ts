@@ -51,6 +51,8 @@ export class Runtime {
   readonly #options: RuntimeOptions;
   readonly #logger: Logger;
   readonly #listeners: GenerationListener[] = [];
+  /** Set when the process stops (not on reload): leaders then release their leases. */
+  readonly #exiting: { value: boolean };
   #current: Generation;
   #watch: FileWatch | undefined;
   #reloading: Promise<boolean> | undefined;
@@ -64,8 +66,10 @@ export class Runtime {
     reloads: ReloadRecord,
     current: Generation,
     cluster: Cluster | undefined,
+    exiting: { value: boolean },
   ) {
     this.cluster = cluster;
+    this.#exiting = exiting;
     this.#options = options;
     this.reloads = reloads;
     this.startup = startup;
@@ -80,6 +84,7 @@ export class Runtime {
     let runtime: Runtime | undefined;
     let changedWhileStarting = false;
     let cluster: Cluster | undefined;
+    const exiting = { value: false };
     const watch =
       options.file === undefined
         ? undefined
@@ -101,9 +106,9 @@ export class Runtime {
       const generation = await Generation.build(
         1,
         loaded,
-        Runtime.#deps(options, identity, reloads, cluster),
+        Runtime.#deps(options, identity, reloads, cluster, exiting),
       );
-      runtime = new Runtime(options, loaded, identity, reloads, generation, cluster);
+      runtime = new Runtime(options, loaded, identity, reloads, generation, cluster, exiting);
     } catch (error) {
       watch?.close();
       await cluster?.stop();
@@ -127,9 +132,11 @@ export class Runtime {
     identity: Identity,
     reloads: ReloadRecord,
     cluster: Cluster | undefined,
+    exiting: { value: boolean },
   ) {
     return {
       cluster,
+      exiting: () => exiting.value,
       logs: options.logs,
       identity,
       resource: buildResource(identity, options.env),
@@ -182,7 +189,7 @@ export class Runtime {
       next = await Generation.build(
         this.#current.number + 1,
         loaded,
-        Runtime.#deps(this.#options, this.identity, this.reloads, this.cluster),
+        Runtime.#deps(this.#options, this.identity, this.reloads, this.cluster, this.#exiting),
       );
     } catch (error) {
       return this.#rejected(error, 'new generation failed to start, previous config keeps serving');
@@ -219,6 +226,7 @@ export class Runtime {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#exiting.value = true;
     this.#watch?.close();
     await this.#reloading;
     await this.#current.shutdown();

@@ -78,6 +78,10 @@ const leaderElection = z
     leaseDuration: duration('15s', { min: '1s' }),
     renewDeadline: duration('10s', { min: '1s' }),
     retryPeriod: duration('2s', { min: '100ms' }),
+    /** Per-collector override of whether it runs only on the leader, e.g. `{node: false}`. */
+    collectors: z
+      .record(z.string(), z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]))
+      .default({}),
   })
   .prefault({});
 

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { harnessLogs } from '../../test/support/app.js';
+import { TestApiServer } from '../../test/support/kube/api-server.js';
+import { testCluster } from '../../test/support/kube/cluster.js';
+import { LeaseElector, leaseNameFor } from './lease.js';
+
+test('lease names are valid object names', () => {
+  assert.equal(leaseNameFor('sealos-state-metrics', 'node'), 'sealos-state-metrics-node');
+  assert.equal(leaseNameFor('Sealos_State', 'CloudBalance'), 'sealos-state-cloudbalance');
+  assert.equal(leaseNameFor('-x-', 'y!'), 'x--y');
+});
+
+test('a leader that cannot renew steps down at the renew deadline, before its lease expires', async (t) => {
+  const server = await TestApiServer.start();
+  const cluster = testCluster(server);
+  t.after(async () => {
+    await cluster.stop();
+    await server.stop();
+  });
+  const events: [string, number][] = [];
+  const settings = {
+    namespace: 'monitoring',
+    name: 'partition-test',
+    identity: 'me',
+    leaseDurationMs: 3000,
+    renewDeadlineMs: 1000,
+    retryPeriodMs: 200,
+  };
+  const elector = new LeaseElector(cluster.client, settings, harnessLogs().child({}), {
+    onStartedLeading: () => events.push(['started', Date.now()]),
+    onStoppedLeading: () => events.push(['stopped', Date.now()]),
+  });
+  elector.start();
+  await elector.firstAttempt;
+  assert.equal(elector.leading, true);
+  // Partition: every lease request now fails.
+  const cutAt = Date.now();
+  server.fail({ count: 10_000, status: 503, match: (_m, path) => path.includes('/leases') });
+  while (elector.leading && Date.now() - cutAt < 5000)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const steppedDownAfter = (events.find(([e]) => e === 'stopped')?.[1] ?? Number.POSITIVE_INFINITY) - cutAt;
+  assert.ok(
+    steppedDownAfter <= settings.renewDeadlineMs + settings.retryPeriodMs + 100,
+    `after ${steppedDownAfter} ms`,
+  );
+  assert.ok(
+    steppedDownAfter < settings.leaseDurationMs,
+    'stepped down before the lease could expire for others',
+  );
+  await elector.stop({ release: false });
+});
+
+test('a held, unexpired lease is not taken; an expired one is, counting a transition', async (t) => {
+  const server = await TestApiServer.start();
+  const cluster = testCluster(server);
+  t.after(async () => {
+    await cluster.stop();
+    await server.stop();
+  });
+  server.create(
+    'leases',
+    {
+      metadata: { name: 'held', namespace: 'monitoring' },
+      spec: {
+        holderIdentity: 'other',
+        leaseDurationSeconds: 1,
+        renewTime: new Date().toISOString(),
+        leaseTransitions: 4,
+      },
+    },
+    'coordination.k8s.io',
+  );
+  let started = 0;
+  const elector = new LeaseElector(
+    cluster.client,
+    {
+      namespace: 'monitoring',
+      name: 'held',
+      identity: 'me',
+      leaseDurationMs: 1000,
+      renewDeadlineMs: 800,
+      retryPeriodMs: 100,
+    },
+    harnessLogs().child({}),
+    { onStartedLeading: () => (started += 1), onStoppedLeading: () => {} },
+  );
+  elector.start();
+  await elector.firstAttempt;
+  assert.equal(elector.leading, false, 'took a lease another holder still renews');
+  // The other holder stops renewing: one lease duration after we saw its last change, we take it.
+  while (!elector.leading) await new Promise((resolve) => setTimeout(resolve, 50));
+  const spec = server.get('leases', 'monitoring', 'held', 'coordination.k8s.io')?.spec as {
+    holderIdentity: string;
+    leaseTransitions: number;
+  };
+  assert.equal(spec.holderIdentity, 'me');
+  assert.equal(spec.leaseTransitions, 5);
+  assert.equal(started, 1);
+  await elector.stop({ release: true });
+  const released = server.get('leases', 'monitoring', 'held', 'coordination.k8s.io')?.spec as {
+    holderIdentity: string;
+  };
+  assert.equal(released.holderIdentity, '');
+});

@@ -1,0 +1,209 @@
+/**
+ * Leader election on a coordination.k8s.io Lease, with client-go's LeaseLock semantics: acquire
+ * when the lease is absent, released or expired, renew every retry period, and step down when a
+ * renewal has not succeeded within the renew deadline (before the lease can expire for others).
+ * Expiry is judged by when this process observed the record change, not by the holder's clock.
+ */
+import type { Logger } from '../log.js';
+import { KubeApiError, type KubeClient } from './client.js';
+
+export interface LeaseSettings {
+  readonly namespace: string;
+  readonly name: string;
+  readonly identity: string;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+}
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+interface Lease {
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  spec?: LeaseSpec;
+}
+
+/** `sealos-state-metrics-Node_X` -> `sealos-state-metrics-node-x`: a valid object name. */
+export function leaseNameFor(base: string, instrument: string): string {
+  return `${base}-${instrument}`
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
+    .slice(0, 253);
+}
+
+const microTime = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '000Z');
+
+export class LeaseElector {
+  readonly #client: KubeClient;
+  readonly #settings: LeaseSettings;
+  readonly #logger: Logger;
+  readonly #onStarted: () => void;
+  readonly #onStopped: () => void;
+  #leading = false;
+  #lastRenewMs = 0;
+  #observed: { version: string; atMs: number } | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #tick: Promise<void> | undefined;
+  readonly firstAttempt: Promise<void>;
+  #firstAttemptDone!: () => void;
+
+  constructor(
+    client: KubeClient,
+    settings: LeaseSettings,
+    logger: Logger,
+    handlers: { onStartedLeading: () => void; onStoppedLeading: () => void },
+  ) {
+    this.#client = client;
+    this.#settings = settings;
+    this.#logger = logger;
+    this.#onStarted = handlers.onStartedLeading;
+    this.#onStopped = handlers.onStoppedLeading;
+    this.firstAttempt = new Promise((resolve) => {
+      this.#firstAttemptDone = resolve;
+    });
+  }
+
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  /**
+   * Stops trying. With `release`, a leader gives the lease up so another instance takes over at
+   * once (process exit); without, it keeps it for whoever renews as this identity next (a reload).
+   */
+  async stop(options: { release: boolean }): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#tick;
+    this.#firstAttemptDone();
+    if (!this.#leading) return;
+    this.#setLeading(false);
+    if (!options.release) return;
+    try {
+      const lease = await this.#get();
+      if (lease?.spec?.holderIdentity === this.#settings.identity) {
+        await this.#put({ ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } });
+      }
+    } catch (error) {
+      this.#logger.warn(
+        { lease: this.#settings.name, err: (error as Error).message },
+        'could not release the lease',
+      );
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#tick = this.#attempt().finally(() => {
+        this.#firstAttemptDone();
+        this.#schedule(this.#settings.retryPeriodMs);
+      });
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  #path(name?: string): string {
+    const base = `/apis/coordination.k8s.io/v1/namespaces/${this.#settings.namespace}/leases`;
+    return name ? `${base}/${name}` : base;
+  }
+
+  async #get(): Promise<Lease | undefined> {
+    try {
+      return await this.#client.request<Lease>('GET', this.#path(this.#settings.name));
+    } catch (error) {
+      if (error instanceof KubeApiError && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  #put(lease: Lease): Promise<Lease> {
+    return this.#client.request<Lease>('PUT', this.#path(this.#settings.name), { body: lease });
+  }
+
+  async #attempt(): Promise<void> {
+    const now = Date.now();
+    try {
+      if (await this.#tryAcquireOrRenew(now)) {
+        this.#lastRenewMs = now;
+        if (!this.#leading) this.#setLeading(true);
+        return;
+      }
+      if (this.#leading) this.#setLeading(false);
+    } catch (error) {
+      this.#logger.warn(
+        { lease: this.#settings.name, err: (error as Error).message },
+        'lease request failed',
+      );
+      // A leader that cannot renew steps down at the renew deadline, before the lease expires for others.
+      if (this.#leading && now - this.#lastRenewMs >= this.#settings.renewDeadlineMs) this.#setLeading(false);
+    }
+  }
+
+  async #tryAcquireOrRenew(now: number): Promise<boolean> {
+    const { identity, leaseDurationMs } = this.#settings;
+    const spec = (transitions: number, acquiredMs: number): LeaseSpec => ({
+      holderIdentity: identity,
+      leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
+      acquireTime: microTime(acquiredMs),
+      renewTime: microTime(now),
+      leaseTransitions: transitions,
+    });
+    const lease = await this.#get();
+    if (!lease) {
+      try {
+        await this.#client.request('POST', this.#path(), {
+          body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name: this.#settings.name },
+            spec: spec(0, now),
+          },
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof KubeApiError && error.code === 409) return false; // someone else created it first
+        throw error;
+      }
+    }
+    const version = lease.metadata.resourceVersion ?? '';
+    if (this.#observed?.version !== version) this.#observed = { version, atMs: now };
+    const holder = lease.spec?.holderIdentity ?? '';
+    const durationMs = (lease.spec?.leaseDurationSeconds ?? 0) * 1000;
+    const held = holder !== '' && holder !== identity && now < (this.#observed?.atMs ?? now) + durationMs;
+    if (held) return false;
+    const transitions = (lease.spec?.leaseTransitions ?? 0) + (holder === identity ? 0 : 1);
+    const acquiredMs =
+      holder === identity && lease.spec?.acquireTime ? Date.parse(lease.spec.acquireTime) : now;
+    try {
+      const updated = await this.#put({ ...lease, spec: spec(transitions, acquiredMs) });
+      this.#observed = { version: updated.metadata.resourceVersion ?? '', atMs: now };
+      return true;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.code === 409) return false; // lost the race this round
+      throw error;
+    }
+  }
+
+  #setLeading(leading: boolean): void {
+    this.#leading = leading;
+    this.#logger.info(
+      { lease: this.#settings.name, identity: this.#settings.identity },
+      leading ? 'became leader' : 'stopped leading',
+    );
+    if (leading) this.#onStarted();
+    else this.#onStopped();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Leader election with real processes: two (then three) instances of the CLI against one test API
+ * server. Exactly one exports a cluster-wide instrument; failover after SIGKILL comes within
+ * leaseDuration + retryPeriod; a clean stop releases the lease for an immediate takeover.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { get } from './support/http.js';
+import { TestApiServer } from './support/kube/api-server.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const LEASE_MS = 2000;
+const RETRY_MS = 300;
+
+interface Instance {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly port: number;
+}
+
+async function startInstance(server: TestApiServer, name: string): Promise<Instance> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'cli/main.ts'), '--address', '127.0.0.1:0'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        KUBECONFIG: server.kubeconfigPath,
+        IDENTITY: name,
+        ENABLED_COLLECTORS: 'node',
+        LEADER_ELECTION_NAMESPACE: 'monitoring',
+        LEADER_ELECTION_LEASE_DURATION: `${LEASE_MS}ms`,
+        LEADER_ELECTION_RENEW_DEADLINE: '1500ms',
+        LEADER_ELECTION_RETRY_PERIOD: `${RETRY_MS}ms`,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /"port":(\d+).*"msg":"serving metrics"/.exec(stderr);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited ${code}:\n${stderr}`)));
+  });
+  return { name, child, port };
+}
+
+async function exports(instance: Instance): Promise<boolean> {
+  const body = (await get(`http://127.0.0.1:${instance.port}/metrics`).catch(() => ({ body: '' }))).body;
+  return /^sealos_node_healthy\{node="node-a"\} 1$/m.test(body);
+}
+
+async function exporters(instances: Instance[]): Promise<string[]> {
+  const flags = await Promise.all(instances.map(exports));
+  return instances.filter((_, i) => flags[i]).map((instance) => instance.name);
+}
+
+async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+test('exactly one instance exports; SIGKILL fails over in time; SIGTERM hands over at once', async (t) => {
+  const server = await TestApiServer.start();
+  const children: ChildProcess[] = [];
+  t.after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await server.stop();
+  });
+  server.create('nodes', {
+    metadata: { name: 'node-a' },
+    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+  const a = await startInstance(server, 'instance-a');
+  const b = await startInstance(server, 'instance-b');
+  children.push(a.child, b.child);
+
+  const [leaderName] = await until(
+    async () => {
+      const names = await exporters([a, b]);
+      return names.length === 1 ? names : undefined;
+    },
+    10_000,
+    'one exporter',
+  );
+  // It stays that way across several renewals.
+  for (let i = 0; i < 5; i++) {
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    assert.deepEqual(await exporters([a, b]), [leaderName]);
+  }
+  const leader = leaderName === a.name ? a : b;
+  const follower = leader === a ? b : a;
+  const followerHealth = JSON.parse((await get(`http://127.0.0.1:${follower.port}/health`)).body);
+  assert.deepEqual(followerHealth, { status: 'ok', collectors: { node: 'standby' } });
+  const lease = server.get('leases', 'monitoring', 'sealos-state-metrics-node', 'coordination.k8s.io');
+  assert.ok(lease, 'the lease exists');
+  assert.equal((lease.spec as { holderIdentity?: string }).holderIdentity, leader.name);
+
+  const killedAt = Date.now();
+  leader.child.kill('SIGKILL');
+  await until(async () => ((await exports(follower)) ? true : undefined), 10_000, 'failover');
+  const failoverMs = Date.now() - killedAt;
+  assert.ok(failoverMs <= LEASE_MS + RETRY_MS + 1000, `failover took ${failoverMs} ms`);
+
+  // A clean stop releases the lease: a third instance takes over well before a lease would expire.
+  const c = await startInstance(server, 'instance-c');
+  children.push(c.child);
+  assert.equal(await exports(c), false);
+  const stoppedAt = Date.now();
+  const followerExit = exited(follower.child);
+  follower.child.kill('SIGTERM');
+  assert.equal(await followerExit, 0);
+  await until(async () => ((await exports(c)) ? true : undefined), 10_000, 'handover');
+  const handoverMs = Date.now() - stoppedAt;
+  assert.ok(handoverMs < LEASE_MS, `handover took ${handoverMs} ms`);
+  console.log(
+    `leader election: failover after SIGKILL ${failoverMs} ms, handover after SIGTERM ${handoverMs} ms`,
+  );
+});
