@@ -14,6 +14,7 @@ import { FileWatch } from '../file-watch.js';
 import type { Logger, LogHub } from '../log.js';
 import type { Runtime } from '../runtime.js';
 import { parseListenAddress } from './address.js';
+import { TokenAuthorizer } from './auth.js';
 import { guarded, sendText, serveHealth, serveMetrics } from './routes.js';
 import { type CertificatePair, loadCertificatePair } from './tls.js';
 
@@ -41,12 +42,16 @@ export class MetricsServer {
   ): Promise<MetricsServer> {
     const { server: settings } = runtime.startup.config;
     const logger = logs.child({ component: 'server' });
+    let authorizer: TokenAuthorizer | undefined;
     if (settings.auth.enabled) {
-      throw new Error(
-        'server.auth.enabled: bearer-token auth (TokenReview + SubjectAccessReview) needs the Kubernetes layer, which this build does not have yet; set it to false',
-      );
+      if (!runtime.cluster) {
+        throw new Error(
+          'server.auth.enabled: bearer-token auth checks tokens with the Kubernetes API, and no cluster is configured (kubernetes.kubeconfig, KUBECONFIG, or a service account)',
+        );
+      }
+      authorizer = new TokenAuthorizer(runtime.cluster.client);
     }
-    const handler = guarded(logger, (req, res) => route(runtime, req, res, logger));
+    const handler = guarded(logger, (req, res) => route(runtime, req, res, logger, authorizer));
     let certificate: CertificatePair | undefined;
     let server: Server | HttpsServer;
     if (settings.tls.enabled) {
@@ -121,6 +126,7 @@ async function route(
   req: IncomingMessage,
   res: ServerResponse,
   logger: Logger,
+  authorizer: TokenAuthorizer | undefined,
 ): Promise<void> {
   const { server } = runtime.current.loaded.config;
   const path = (req.url ?? '/').split('?')[0];
@@ -128,7 +134,17 @@ async function route(
     res.setHeader('allow', 'GET, HEAD');
     return sendText(res, 405, 'method not allowed\n');
   }
-  if (path === server.metricsPath) return serveMetrics(runtime, req, res, logger);
+  if (path === server.metricsPath) {
+    if (authorizer) {
+      const decision = await authorizer.check(req.headers.authorization, server.metricsPath);
+      if (decision.status !== 200) {
+        logger.debug({ status: decision.status, reason: decision.reason }, 'metrics request refused');
+        if (decision.status === 401) res.setHeader('www-authenticate', 'Bearer realm="sealos-state-metrics"');
+        return sendText(res, decision.status, `${decision.reason}\n`);
+      }
+    }
+    return serveMetrics(runtime, req, res, logger);
+  }
   if (path === server.healthPath) return serveHealth(runtime, res);
   // Liveness says the process answers; readiness that a generation is serving. Neither depends on
   // the health of probed targets, so a down database never restarts this pod.

@@ -1,0 +1,86 @@
+/**
+ * Bearer-token auth on /metrics through a real TokenReview and SubjectAccessReview round trip
+ * against the test API server.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { App } from '../lib/app.js';
+import { harnessLogs } from './support/app.js';
+import { get } from './support/http.js';
+import { TestApiServer } from './support/kube/api-server.js';
+
+const fixtureProc = fileURLToPath(new URL('../instruments/zombie/testdata/proc', import.meta.url));
+
+test('401 without or with a bad token, 403 when not allowed, 200 when allowed; /health stays open', async (t) => {
+  const server = await TestApiServer.start();
+  server.tokens.set('prometheus-token', {
+    username: 'system:serviceaccount:monitoring:prometheus',
+    groups: ['system:serviceaccounts'],
+  });
+  server.tokens.set('bob-token', { username: 'bob', groups: [] });
+  server.nonResourceGrants.push({
+    user: 'system:serviceaccount:monitoring:prometheus',
+    verb: 'get',
+    path: '/metrics',
+  });
+  const logs = harnessLogs();
+  const app = await App.start({
+    env: {
+      KUBECONFIG: server.kubeconfigPath,
+      SERVER_ADDRESS: '127.0.0.1:0',
+      SERVER_AUTH_ENABLED: 'true',
+      COLLECTORS_ZOMBIE_PROC_PATH: fixtureProc,
+    },
+    logs,
+  });
+  t.after(async () => {
+    await app.stop();
+    await server.stop();
+  });
+  const url = `http://127.0.0.1:${app.server.address().port}`;
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  const none = await get(`${url}/metrics`);
+  assert.equal(none.status, 401);
+  assert.match(String(none.headers['www-authenticate']), /^Bearer/);
+  assert.equal((await get(`${url}/metrics`, bearer('forged'))).status, 401);
+  assert.equal((await get(`${url}/metrics`, bearer('bob-token'))).status, 403);
+  const allowed = await get(`${url}/metrics`, bearer('prometheus-token'));
+  assert.equal(allowed.status, 200);
+  assert.match(allowed.body, /^sealos_zombie_processes\{/m);
+  assert.equal((await get(`${url}/health`)).status, 200);
+
+  // Decisions are cached: repeated scrapes cost no further reviews.
+  const reviews = () => server.requests.filter((r) => r.includes('tokenreviews')).length;
+  const before = reviews();
+  for (let i = 0; i < 5; i++)
+    assert.equal((await get(`${url}/metrics`, bearer('prometheus-token'))).status, 200);
+  assert.equal(reviews(), before);
+  // Tokens never reach the logs.
+  assert.ok(!logs.lines.join('').includes('prometheus-token') && !logs.lines.join('').includes('bob-token'));
+});
+
+test('an API that cannot review tokens answers 503, not a wrong 401/403', async (t) => {
+  const server = await TestApiServer.start();
+  const app = await App.start({
+    env: { KUBECONFIG: server.kubeconfigPath, SERVER_ADDRESS: '127.0.0.1:0', SERVER_AUTH_ENABLED: 'true' },
+    logs: harnessLogs(),
+  });
+  t.after(async () => {
+    await app.stop();
+    await server.stop();
+  });
+  server.fail({ count: 1, status: 500, match: (_m, path) => path.includes('tokenreviews') });
+  const response = await get(`http://127.0.0.1:${app.server.address().port}/metrics`, {
+    authorization: 'Bearer x',
+  });
+  assert.equal(response.status, 503);
+});
+
+test('auth without a cluster is a clear start error', async () => {
+  await assert.rejects(
+    App.start({ env: { SERVER_ADDRESS: '127.0.0.1:0', SERVER_AUTH_ENABLED: 'true' }, logs: harnessLogs() }),
+    /server\.auth\.enabled: bearer-token auth checks tokens with the Kubernetes API, and no cluster is configured/,
+  );
+});
