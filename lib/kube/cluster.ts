@@ -8,6 +8,7 @@ import type { ClusterAccess } from '../instrument.js';
 import type { Logger } from '../log.js';
 import { KubeClient, loadKubeConfig } from './client.js';
 import {
+  DEFAULT_INFORMER_OPTIONS,
   InformerHub,
   type ResourceRef,
   type Subscription,
@@ -35,7 +36,11 @@ export class Cluster implements ClusterAccess {
       burst: config.kubernetes.burst,
     });
     logger.info({ server: client.server, from: access.source }, 'Kubernetes API');
-    return new Cluster(client, new InformerHub(client, logger), access.source);
+    const hub = new InformerHub(client, logger, {
+      ...DEFAULT_INFORMER_OPTIONS,
+      resyncMs: config.performance.informerResyncPeriod,
+    });
+    return new Cluster(client, hub, access.source);
   }
 
   subscribe<T>(ref: ResourceRef, scope: WatchScope, name: string, transform: Transform<T>): Subscription<T> {

@@ -191,3 +191,17 @@ test('errors back off and honour Retry-After', async (t) => {
   assert.ok(Date.now() - started >= 900, `synced after ${Date.now() - started} ms`);
   assert.equal(hub.informers[0]?.stats.errors, 1);
 });
+
+test('listeners get every cached key again each resync period', async (t) => {
+  const { server, hub } = await setup(t, { resyncMs: 150 });
+  server.create('pods', pod('a'));
+  server.create('pods', pod('b'));
+  const pods = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  const resynced = new Set<string>();
+  pods.onChange((type, key) => {
+    if (type === 'resync') resynced.add(key);
+  });
+  await pods.synced();
+  await eventually(async () => (resynced.size === 2 ? true : undefined), 3000, 'a resync of both pods');
+  assert.deepEqual([...resynced].sort(), ['default/a', 'default/b']);
+});

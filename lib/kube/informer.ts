@@ -34,18 +34,22 @@ export interface ApiObject {
 }
 
 export type Transform<T> = (object: ApiObject) => T;
-export type ChangeListener = (type: 'upsert' | 'delete' | 'relist', key: string) => void;
+/** `resync` re-delivers a cached key every resync period, as client-go's informers do. */
+export type ChangeListener = (type: 'upsert' | 'delete' | 'relist' | 'resync', key: string) => void;
 
 export interface InformerOptions {
   readonly pageSize: number;
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
+  /** `performance.informerResyncPeriod`; 0 turns resync off. */
+  readonly resyncMs: number;
 }
 
 export const DEFAULT_INFORMER_OPTIONS: InformerOptions = {
   pageSize: 500,
   backoffInitialMs: 200,
   backoffMaxMs: 30_000,
+  resyncMs: 600_000,
 };
 
 export function objectKey(object: ApiObject): string {
@@ -91,6 +95,7 @@ export class Informer {
   #abort = new AbortController();
   #running: Promise<void> | undefined;
   #stopping = false;
+  #resync: NodeJS.Timeout | undefined;
   #synced: Promise<void>;
   #markSynced!: () => void;
 
@@ -154,9 +159,21 @@ export class Informer {
 
   start(): void {
     this.#running ??= this.#run();
+    if (this.#options.resyncMs > 0 && !this.#resync) {
+      this.#resync = setInterval(() => this.#redeliver(), this.#options.resyncMs);
+      this.#resync.unref();
+    }
+  }
+
+  #redeliver(): void {
+    for (const store of this.#stores.values()) {
+      if (store.listeners.size === 0) continue;
+      for (const key of store.items.keys()) for (const listener of store.listeners) listener('resync', key);
+    }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#resync);
     this.#stopping = true;
     this.#abort.abort();
     await this.#running;
