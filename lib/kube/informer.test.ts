@@ -205,3 +205,15 @@ test('listeners get every cached key again each resync period', async (t) => {
   await eventually(async () => (resynced.size === 2 ? true : undefined), 3000, 'a resync of both pods');
   assert.deepEqual([...resynced].sort(), ['default/a', 'default/b']);
 });
+
+test('a consumer that subscribes while the first list is running is filled before sync', async (t) => {
+  const { server, hub } = await setup(t, { pageSize: 1 });
+  for (const name of ['a', 'b', 'c']) server.create('pods', pod(name));
+  server.delayLists(100);
+  const first = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const late = hub.subscribe(PODS, {}, 'test.names', (o) => o.metadata.name);
+  await late.synced();
+  assert.equal(late.items.size, 3);
+  assert.equal(first.items.size, 3);
+});

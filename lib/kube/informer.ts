@@ -192,7 +192,10 @@ export class Informer {
     while (!this.#stopping) {
       const signal = this.#abort.signal;
       try {
-        if (this.#needList) await this.#list(signal);
+        if (this.#needList) {
+          await this.#list(signal);
+          if (this.#needList) continue;
+        }
         await this.#watch(signal);
         backoffMs = this.#options.backoffInitialMs;
       } catch (error) {
@@ -220,7 +223,10 @@ export class Informer {
   async #list(signal: AbortSignal): Promise<void> {
     this.stats.lists += 1;
     const path = resourcePath(this.ref, this.scope.namespace);
-    const fresh = new Map<string, ApiObject>();
+    // Transform page by page: the raw objects of a page are garbage once it is processed, so the
+    // peak is one raw page plus the lean stores, not the whole raw list.
+    const stores = [...this.#stores.values()];
+    const fresh = stores.map(() => new Map<string, unknown>());
     let token: string | undefined;
     let resourceVersion = '';
     do {
@@ -234,18 +240,22 @@ export class Informer {
           },
           signal,
         });
-      for (const item of page.items) fresh.set(objectKey(item), item);
+      for (const item of page.items) {
+        const key = objectKey(item);
+        for (const [index, store] of stores.entries()) fresh[index]?.set(key, store.transform(item));
+      }
       resourceVersion = page.metadata.resourceVersion;
       token = page.metadata.continue || undefined;
     } while (token);
-    for (const store of this.#stores.values()) {
+    for (const [index, store] of stores.entries()) {
       store.items.clear();
-      for (const [key, object] of fresh) store.items.set(key, store.transform(object));
+      for (const [key, value] of fresh[index] ?? []) store.items.set(key, value);
       for (const listener of store.listeners) listener('relist', '');
     }
     this.#resourceVersion = resourceVersion;
-    this.#needList = false;
-    this.#markSynced();
+    // A consumer that subscribed while this list ran has an empty store: list once more for it.
+    this.#needList = [...this.#stores.values()].some((store) => !stores.includes(store));
+    if (!this.#needList) this.#markSynced();
   }
 
   async #watch(signal: AbortSignal): Promise<void> {
@@ -314,12 +324,14 @@ export class InformerHub {
       scope.fieldSelector ?? '',
     ]);
     let informer = this.#informers.get(key);
+    const created = !informer;
     if (!informer) {
       informer = new Informer(this.#client, ref, scope, this.#logger, this.#options);
       this.#informers.set(key, informer);
-      informer.start();
     }
+    // Subscribe before starting, so the first list already fills this consumer's store.
     const subscription = informer.subscribe(name, transform);
+    if (created) informer.start();
     const owner = informer;
     return {
       ...subscription,

@@ -1,0 +1,32 @@
+/**
+ * One informer sync in this process: subscribe to all pods of the API server named by the
+ * kubeconfig, with the full object kept (`raw`) or the pod instrument's transform (`lean`), and
+ * print sync time, retained heap and RSS as one JSON line. Run with --expose-gc.
+ */
+
+import { podRestarts } from '../instruments/pod/pod.js';
+import { KubeClient, loadKubeConfig } from '../lib/kube/client.js';
+import { type ApiObject, DEFAULT_INFORMER_OPTIONS, InformerHub } from '../lib/kube/informer.js';
+import { LogHub } from '../lib/log.js';
+
+const [kubeconfig = '', mode = 'lean'] = process.argv.slice(2);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc');
+
+const access = loadKubeConfig(kubeconfig, {});
+if (!access) throw new Error('no kubeconfig');
+const client = new KubeClient(access.config, { qps: 1000, burst: 1000 });
+const hub = new InformerHub(client, new LogHub({ level: 'silent' }).child({}), DEFAULT_INFORMER_OPTIONS);
+gc();
+const heapBefore = process.memoryUsage().heapUsed;
+const started = performance.now();
+const transform: (object: ApiObject) => unknown = mode === 'raw' ? (object) => object : podRestarts;
+const pods = hub.subscribe({ group: '', version: 'v1', resource: 'pods' }, {}, `bench.${mode}`, transform);
+await pods.synced();
+const syncMs = performance.now() - started;
+gc();
+const usage = process.memoryUsage();
+process.stdout.write(
+  `${JSON.stringify({ mode, pods: pods.items.size, syncMs, retainedMiB: (usage.heapUsed - heapBefore) / 2 ** 20, rssMiB: usage.rss / 2 ** 20 })}\n`,
+);
+await hub.stop();
