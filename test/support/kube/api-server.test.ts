@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { CoordinationV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { TestApiServer } from './api-server.js';
 
 function pod(name: string, labels: Record<string, string> = {}, nodeName = 'node-a') {
@@ -196,4 +196,55 @@ test('kubectl talks to it: discovery, get with selectors, JSON output', async (t
   );
   const names = await kubectl('get', 'nodes,pods', '-A', '-o', 'name');
   assert.deepEqual(names.trim().split('\n').sort(), ['pod/db-1', 'pod/web-1']);
+});
+
+test('custom resources by group/version/resource: list and watch through client-node', async (t) => {
+  const server = await TestApiServer.start();
+  t.after(() => server.stop());
+  server.registerType({
+    group: 'apps.kubeblocks.io',
+    version: 'v1alpha1',
+    resource: 'clusters',
+    kind: 'Cluster',
+    namespaced: true,
+  });
+  server.create(
+    'clusters',
+    { metadata: { name: 'pg-1', namespace: 'ns-a' }, spec: { clusterDefinitionRef: 'postgresql' } },
+    'apps.kubeblocks.io',
+  );
+  const kc = await client(server);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const list = (await custom.listClusterCustomObject({
+    group: 'apps.kubeblocks.io',
+    version: 'v1alpha1',
+    plural: 'clusters',
+  })) as {
+    items: { metadata: { name: string }; kind: string; apiVersion: string }[];
+    metadata: { resourceVersion: string };
+  };
+  assert.deepEqual(
+    list.items.map((i) => [i.metadata.name, i.kind, i.apiVersion]),
+    [['pg-1', 'Cluster', 'apps.kubeblocks.io/v1alpha1']],
+  );
+  const seen: string[] = [];
+  await new Watch(kc).watch(
+    '/apis/apps.kubeblocks.io/v1alpha1/namespaces/ns-a/clusters',
+    { resourceVersion: list.metadata.resourceVersion },
+    (type, object) => seen.push(`${type} ${object.metadata.name}`),
+    () => {},
+  );
+  server.create(
+    'clusters',
+    { metadata: { name: 'redis-1', namespace: 'ns-a' }, spec: {} },
+    'apps.kubeblocks.io',
+  );
+  server.create(
+    'clusters',
+    { metadata: { name: 'other', namespace: 'ns-b' }, spec: {} },
+    'apps.kubeblocks.io',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(seen, ['ADDED redis-1']);
+  server.dropWatches();
 });

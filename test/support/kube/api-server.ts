@@ -508,6 +508,8 @@ export class TestApiServer {
     const fromParam = url.searchParams.get('resourceVersion');
     const from = fromParam ? Number(fromParam) : 0;
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // As the API server does: the client sees the watch established before any event.
+    res.flushHeaders();
     if (from !== 0 && from < this.#floor) {
       res.end(
         `${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${this.#floor})`) })}\n`,
