@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { generate } from 'selfsigned';
 import { App } from '../lib/app.js';
 import { harnessLogs } from './support/app.js';
+import { localhostPair } from './support/certificates.js';
 import { get } from './support/http.js';
 import { OtlpReceiver, type ReceivedExport } from './support/otlp-receiver.js';
 
@@ -153,21 +153,9 @@ test('an unreachable OTLP endpoint does not disturb the pull path', async (t) =>
 
 test('TLS push trusts the configured CA (OTEL_EXPORTER_OTLP_CERTIFICATE) and no other', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'ssm-otlp-tls-'));
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
-    keySize: 2048,
-    algorithm: 'sha256',
-    extensions: [
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-  });
+  const pems = await localhostPair('localhost');
   await writeFile(join(dir, 'ca.crt'), pems.cert);
-  const receiver = await OtlpReceiver.start({ cert: pems.cert, key: pems.private });
+  const receiver = await OtlpReceiver.start(pems);
   t.after(() => receiver.stop());
   const tlsEnv = (extra: Record<string, string>) =>
     env(receiver.port, {

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { generate } from 'selfsigned';
 import { App } from '../lib/app.js';
 import { harnessLogs } from './support/app.js';
+import { localhostPair } from './support/certificates.js';
 import { eventually, get } from './support/http.js';
 
 const fixtureProc = fileURLToPath(new URL('../instruments/zombie/testdata/proc', import.meta.url));
@@ -136,10 +136,9 @@ test('restart-only settings are reported, not applied; the rest of the change is
 });
 
 async function writePair(dir: string, cn: string) {
-  const pems = await generate([{ name: 'commonName', value: cn }], { keySize: 2048, algorithm: 'sha256' });
-  await writeFile(join(dir, 'tls.crt'), pems.cert);
-  await writeFile(join(dir, 'tls.key'), pems.private);
-  return pems.fingerprint;
+  const pair = await localhostPair(cn);
+  await writeFile(join(dir, 'tls.crt'), pair.cert);
+  await writeFile(join(dir, 'tls.key'), pair.key);
 }
 
 test('a rotated certificate is served without a restart; a broken one is refused', async (t) => {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertGolden, harness, samples } from '../../test/support/harness.js';
 import { eventually } from '../../test/support/http.js';
-import { TestApiServer } from '../../test/support/kube/api-server.js';
-import { testCluster } from '../../test/support/kube/cluster.js';
+import { clusterFixture } from '../../test/support/kube/cluster.js';
 import { abnormalConditions, leanNode } from './conditions.js';
 import { nodeConfig } from './config.js';
 import { freshNodes, node } from './node.js';
@@ -77,18 +76,8 @@ test('NodeMetrics freshness', () => {
   assert.deepEqual([...freshNodes(list, NOW, 5 * 60_000)], ['a']);
 });
 
-async function setup(t: { after(fn: () => unknown): void }) {
-  const server = await TestApiServer.start();
-  const cluster = testCluster(server);
-  t.after(async () => {
-    await cluster.stop();
-    await server.stop();
-  });
-  return { server, cluster };
-}
-
 test('exports health, abnormal conditions of unhealthy nodes and kubelet metrics availability (golden)', async (t) => {
-  const { server, cluster } = await setup(t);
+  const { server, cluster } = await clusterFixture(t);
   server.create('nodes', nodeObject('node-ok', healthyConditions));
   server.create('nodes', nodeObject('node-notready', { ...healthyConditions, Ready: 'False' }));
   server.create('nodes', nodeObject('node-disk', { ...healthyConditions, DiskPressure: 'True' }));
@@ -147,7 +136,7 @@ test('exports health, abnormal conditions of unhealthy nodes and kubelet metrics
 });
 
 test('without metrics.k8s.io every node reads 0 and the run is reported failed, /health stays ok', async (t) => {
-  const { server, cluster } = await setup(t);
+  const { server, cluster } = await clusterFixture(t);
   server.create('nodes', nodeObject('node-ok', healthyConditions));
   server.fail({ count: 1000, status: 404, match: (_m, path) => path.startsWith('/apis/metrics.k8s.io') });
   const h = harness('sealos', cluster);

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertGolden, harness, samples } from '../../test/support/harness.js';
 import { eventually } from '../../test/support/http.js';
-import { TestApiServer } from '../../test/support/kube/api-server.js';
-import { testCluster } from '../../test/support/kube/cluster.js';
+import { clusterFixture } from '../../test/support/kube/cluster.js';
 import { podConfig } from './config.js';
 import { pod, podRestarts } from './pod.js';
 
@@ -55,12 +54,7 @@ test('keeps only container names and restart counts, init containers included', 
 });
 
 async function setup(t: { after(fn: () => unknown): void }) {
-  const server = await TestApiServer.start();
-  const cluster = testCluster(server);
-  t.after(async () => {
-    await cluster.stop();
-    await server.stop();
-  });
+  const { server, cluster } = await clusterFixture(t);
   server.create('pods', podObject('default', 'web', { nginx: 5, 'log-shipper': 1 }));
   server.create('pods', podObject('default', 'calm', { app: 0 }));
   server.create('pods', podObject('prod', 'crashy', { app: 42 }, { migrate: 9 }));

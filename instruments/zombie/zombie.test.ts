@@ -3,8 +3,7 @@ import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { assertGolden, harness, samples } from '../../test/support/harness.js';
-import { TestApiServer } from '../../test/support/kube/api-server.js';
-import { testCluster } from '../../test/support/kube/cluster.js';
+import { clusterFixture } from '../../test/support/kube/cluster.js';
 import { zombieConfig } from './config.js';
 import { zombie } from './zombie.js';
 
@@ -76,12 +75,7 @@ test('a real zombie appears in the series while it exists and is gone once reape
 });
 
 test('with a cluster, each container is named by its pod on this node (id first, then pod UID)', async (t) => {
-  const server = await TestApiServer.start();
-  const cluster = testCluster(server);
-  t.after(async () => {
-    await cluster.stop();
-    await server.stop();
-  });
+  const { server, cluster } = await clusterFixture(t);
   const idA = '3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b2a3f4e';
   const idB = '9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a';
   const podOn = (node: string, namespace: string, name: string, uid: string, containerId?: string) => ({

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { harnessLogs } from '../../test/support/app.js';
-import { TestApiServer } from '../../test/support/kube/api-server.js';
-import { testCluster } from '../../test/support/kube/cluster.js';
+import { clusterFixture } from '../../test/support/kube/cluster.js';
 import { LeaseElector, leaseNameFor } from './lease.js';
 
 test('lease names are valid object names', () => {
@@ -12,12 +11,7 @@ test('lease names are valid object names', () => {
 });
 
 test('a leader that cannot renew steps down at the renew deadline, before its lease expires', async (t) => {
-  const server = await TestApiServer.start();
-  const cluster = testCluster(server);
-  t.after(async () => {
-    await cluster.stop();
-    await server.stop();
-  });
+  const { server, cluster } = await clusterFixture(t);
   const events: [string, number][] = [];
   const settings = {
     namespace: 'monitoring',
@@ -52,12 +46,7 @@ test('a leader that cannot renew steps down at the renew deadline, before its le
 });
 
 test('a held, unexpired lease is not taken; an expired one is, counting a transition', async (t) => {
-  const server = await TestApiServer.start();
-  const cluster = testCluster(server);
-  t.after(async () => {
-    await cluster.stop();
-    await server.stop();
-  });
+  const { server, cluster } = await clusterFixture(t);
   server.create(
     'leases',
     {

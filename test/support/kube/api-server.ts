@@ -13,7 +13,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
+import { localhostPair } from '../certificates.js';
 import { fieldMatcher, labelMatcher } from './selectors.js';
 
 export interface ResourceType {
@@ -96,19 +96,7 @@ const clone = <T>(value: T): T => structuredClone(value);
 let certificate: Promise<{ cert: string; key: string }> | undefined;
 /** One self-signed certificate for 127.0.0.1 per test process: key generation is slow. */
 function serverCertificate() {
-  certificate ??= generate([{ name: 'commonName', value: 'kube-apiserver' }], {
-    keySize: 2048,
-    algorithm: 'sha256',
-    extensions: [
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 7, ip: '127.0.0.1' },
-          { type: 2, value: 'localhost' },
-        ],
-      },
-    ],
-  }).then((pems) => ({ cert: pems.cert, key: pems.private }));
+  certificate ??= localhostPair('kube-apiserver');
   return certificate;
 }
 

@@ -3,7 +3,7 @@ import { KubeClient, loadKubeConfig } from '../../../lib/kube/client.js';
 import { Cluster } from '../../../lib/kube/cluster.js';
 import { DEFAULT_INFORMER_OPTIONS, InformerHub } from '../../../lib/kube/informer.js';
 import { harnessLogs } from '../app.js';
-import type { TestApiServer } from './api-server.js';
+import { TestApiServer } from './api-server.js';
 
 export function testCluster(server: TestApiServer): Cluster {
   const access = loadKubeConfig(server.kubeconfigPath, {});
@@ -14,4 +14,15 @@ export function testCluster(server: TestApiServer): Cluster {
     backoffInitialMs: 50,
   });
   return new Cluster(client, hub, access.source);
+}
+
+/** A test API server and a Cluster on it, both stopped when the test ends. */
+export async function clusterFixture(t: { after(fn: () => unknown): void }) {
+  const server = await TestApiServer.start();
+  const cluster = testCluster(server);
+  t.after(async () => {
+    await cluster.stop();
+    await server.stop();
+  });
+  return { server, cluster };
 }
