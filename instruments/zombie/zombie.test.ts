@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { assertGolden, harness, samples } from '../../test/support/harness.js';
@@ -45,7 +45,16 @@ test('an unreadable proc path is an unhealthy state with the reason, and no stal
   ]);
 });
 
-test('a real zombie appears in the series while it exists and is gone once reaped', async (t) => {
+/** Zombies as procps' ps sees them: an independent reading of the process table. */
+function psZombies(): { pid: number; ppid: number }[] {
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,stat='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, , stat]) => stat?.startsWith('Z'))
+    .map(([pid, ppid]) => ({ pid: Number(pid), ppid: Number(ppid) }));
+}
+
+test('a real zombie is counted while it exists and not once reaped, agreeing with ps', async (t) => {
   const { h, instrument } = start('/proc');
   const total = async () => {
     await instrument.collectNow();
@@ -53,24 +62,28 @@ test('a real zombie appears in the series while it exists and is gone once reape
       .map((line) => Number(line.split(' ').at(-1)))
       .reduce((a, b) => a + b, 0);
   };
-  // Other processes on the machine may leave or reap zombies meanwhile, so compare relatively.
-  const waitFor = async (predicate: (count: number) => boolean) => {
-    let count = await total();
-    for (let attempt = 0; attempt < 60 && !predicate(count); attempt++) {
+  // Other processes may make or reap zombies meanwhile: wait for a reading where the instrument
+  // and ps agree, with our zombie present (then absent).
+  const agreeing = async (ours: boolean) => {
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const before = psZombies();
+      const counted = await total();
+      const after = psZombies();
+      const present = after.some((z) => z.ppid === parent.pid);
+      if (before.length === after.length && counted === after.length && present === ours) return counted;
       await new Promise((resolve) => setTimeout(resolve, 50));
-      count = await total();
     }
-    return count;
+    assert.fail(
+      `no agreeing reading with our zombie ${ours ? 'present' : 'gone'} (ps: ${JSON.stringify(psZombies())})`,
+    );
   };
-  const before = await total();
+  // `exec sleep` replaces the shell, so the background `true` becomes sleep's child and is never reaped.
   const parent = spawn('sh', ['-c', 'true & exec sleep 30'], { stdio: 'ignore' });
   t.after(() => parent.kill('SIGKILL'));
-  const during = await waitFor((count) => count >= before + 1);
-  assert.ok(during >= before + 1, `zombie count stayed at ${during} (before: ${before})`);
+  assert.ok((await agreeing(true)) >= 1);
   parent.kill('SIGKILL');
   await new Promise((resolve) => parent.once('exit', resolve));
-  const after = await waitFor((count) => count <= during - 1);
-  assert.ok(after <= during - 1, `zombie count stayed at ${after} after the zombie was reaped`);
+  await agreeing(false);
   await instrument.stop();
 });
 
