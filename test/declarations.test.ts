@@ -92,6 +92,8 @@ test('SPEC names are pinned', () => {
     'sealos_node_condition{node,condition,status}',
     'sealos_node_kubelet_metrics_available{node}',
     'sealos_pod_container_restarts{namespace,pod,container}',
+    'sealos_lvm_vgs_total_capacity{node}',
+    'sealos_lvm_vgs_total_free{node}',
   ]) {
     assert.ok(names.includes(pinned), `${pinned} not in ${names.join(' ')}`);
   }

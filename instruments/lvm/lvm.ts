@@ -1,0 +1,91 @@
+/**
+ * lvm: LVM volume group capacity on this node, from `vgs`. Node-local: runs on every instance.
+ */
+import { defineInstrument, type InstrumentContext, type InstrumentHealth } from '../../lib/instrument.js';
+import { Poller } from '../../lib/poller.js';
+import { type LvmConfig, lvmConfig } from './config.js';
+import {
+  lvmMetrics,
+  vgFree,
+  vgMetadataFree,
+  vgMetadataSize,
+  vgSize,
+  vgsTotalCapacity,
+  vgsTotalFree,
+} from './metrics.js';
+import { runVgs, type VolumeGroup } from './vgs.js';
+
+function createLvm(context: InstrumentContext, config: LvmConfig) {
+  const node = config.nodeName || context.identity.nodeName;
+  let groups: VolumeGroup[] | undefined;
+  let warnings = '';
+  const poller = new Poller(context, {
+    intervalMs: config.updateInterval,
+    timeoutMs: config.timeout + 1000,
+    run: async (signal) => {
+      try {
+        const result = await runVgs(config.command, config.timeout, signal);
+        groups = result.groups;
+        if (result.warnings !== warnings && result.warnings !== '') {
+          context.logger.warn({ stderr: result.warnings.slice(0, 500) }, 'vgs succeeded with warnings');
+        }
+        warnings = result.warnings;
+      } catch (error) {
+        // No report means no capacity we can vouch for: drop the series, never export a zero.
+        groups = undefined;
+        throw error;
+      }
+    },
+  });
+
+  const total = (pick: (group: VolumeGroup) => number) =>
+    (groups ?? []).reduce((sum, group) => sum + pick(group), 0);
+  context.metrics.observe(vgsTotalCapacity, (observe) => {
+    if (groups)
+      observe(
+        total((g) => g.sizeBytes),
+        { node },
+      );
+  });
+  context.metrics.observe(vgsTotalFree, (observe) => {
+    if (groups)
+      observe(
+        total((g) => g.freeBytes),
+        { node },
+      );
+  });
+  for (const [declaration, pick] of [
+    [vgSize, (g: VolumeGroup) => g.sizeBytes],
+    [vgFree, (g: VolumeGroup) => g.freeBytes],
+    [vgMetadataSize, (g: VolumeGroup) => g.metadataSizeBytes],
+    [vgMetadataFree, (g: VolumeGroup) => g.metadataFreeBytes],
+  ] as const) {
+    context.metrics.observe(declaration, (observe) => {
+      for (const group of groups ?? []) observe(pick(group), { node, vg: group.name });
+    });
+  }
+
+  return {
+    start: async () => poller.start(),
+    stop: () => poller.stop(),
+    health: (): InstrumentHealth => {
+      const health = poller.health();
+      if (health.state === 'healthy' && warnings) {
+        return { state: 'healthy', reason: `vgs warned: ${warnings.split('\n')[0]}` };
+      }
+      return health;
+    },
+    ready: () => poller.ready(),
+    collectNow: () => poller.runOnce(),
+  };
+}
+
+export const lvm = defineInstrument({
+  name: 'lvm',
+  summary: 'LVM volume group capacity and free space on this node, from vgs',
+  leaderElection: false,
+  needsCluster: false,
+  configSchema: lvmConfig,
+  metrics: lvmMetrics,
+  create: createLvm,
+});
