@@ -94,6 +94,7 @@ test('SPEC names are pinned', () => {
     'sealos_pod_container_restarts{namespace,pod,container}',
     'sealos_lvm_vgs_total_capacity{node}',
     'sealos_lvm_vgs_total_free{node}',
+    'sealos_cloudbalance_balance{provider,account_id}',
   ]) {
     assert.ok(names.includes(pinned), `${pinned} not in ${names.join(' ')}`);
   }

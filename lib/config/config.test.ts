@@ -232,3 +232,18 @@ test('a config error never prints a secret value', () => {
   const problems = problemsOf(() => buildConfig({ otlp: { headers: { authorization: 42 } } }, {}));
   assert.ok(!problems.join('\n').includes('42'), problems.join('\n'));
 });
+
+test('${env:NAME} in string values comes from the environment; a missing one names path and variable', () => {
+  const tree = parseYaml(
+    'otlp:\n  headers:\n    authorization: "Bearer ${env:OTLP_TOKEN}"\n  endpoint: "https://${env:GW_HOST}:4317"\nidentity: "$${env:LITERAL}"\n',
+    'c.yaml',
+  );
+  const { config } = buildConfig(tree, { OTLP_TOKEN: 't0k', GW_HOST: 'gw.example' });
+  assert.equal(config.otlp.headers.authorization, 'Bearer t0k');
+  assert.equal(config.otlp.endpoint, 'https://gw.example:4317');
+  assert.equal(config.identity, '${env:LITERAL}');
+  assert.deepEqual(
+    problemsOf(() => buildConfig(tree, { GW_HOST: 'x' })),
+    ['otlp.headers.authorization: environment variable OTLP_TOKEN is not set'],
+  );
+});

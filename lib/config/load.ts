@@ -41,6 +41,36 @@ function isTree(value: unknown): value is Tree {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * `${env:NAME}` in any string value is replaced by that environment variable, as in OpenTelemetry
+ * Collector configs, so secrets can come from a Kubernetes Secret exposed as env. A missing
+ * variable is an error naming the path and the variable; `$${env:X}` stays literal.
+ */
+function expandEnv(value: unknown, env: Env, path: string[], problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(
+      /(\$?)\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g,
+      (whole, escaped: string, name: string) => {
+        if (escaped) return whole.slice(1);
+        const found = env[name];
+        if (found === undefined) {
+          problems.push(`${path.join('.')}: environment variable ${name} is not set`);
+          return '';
+        }
+        return found;
+      },
+    );
+  }
+  if (Array.isArray(value))
+    return value.map((item, index) => expandEnv(item, env, [...path, String(index)], problems));
+  if (isTree(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, child]) => [key, expandEnv(child, env, [...path, key], problems)]),
+    );
+  }
+  return value;
+}
+
 /** YAML nulls (a key with only comments under it) mean "not set", at any depth. */
 function dropNulls(tree: Tree): Tree {
   const out: Tree = {};
@@ -129,6 +159,9 @@ export function buildConfig(fileTree: Tree, env: Env, flags: readonly Override[]
     sources.set(override.path.join('.'), override.source);
   }
   input = dropNulls(input);
+  const envProblems: string[] = [];
+  input = expandEnv(input, env, [], envProblems) as Tree;
+  if (envProblems.length > 0) throw new ConfigError(envProblems);
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, input, sources));
   const config = parsed.data;
