@@ -51,6 +51,20 @@ export class Poller {
     return this.#health;
   }
 
+  /**
+   * The instrument lifecycle a poller gives: instruments return it, spreading it and overriding
+   * what they add (closing a subscription on stop, a health of their own). `collectNow` is for tests.
+   */
+  asInstrument() {
+    return {
+      start: async () => this.start(),
+      stop: () => this.stop(),
+      health: (): InstrumentHealth => this.health(),
+      ready: () => this.ready(),
+      collectNow: () => this.runOnce(),
+    };
+  }
+
   /** Runs one collection now (tests and the first run use it); resolves when it has finished. */
   runOnce(): Promise<void> {
     if (this.#inFlight) return this.#inFlight;

@@ -166,20 +166,20 @@ test('a failing account drops its balance, shows why, and never leaks the secret
   }
 });
 
-test('Alibaba Cloud: BSS QueryAccountBalance through the SDK, amounts with thousands separators', async (t) => {
-  const api = await FakeProviderApi.start(alicloudCheck('LTAIalibaba'), {
-    kind: 'ok',
-    body: alicloudOk('10,580.50'),
-  });
+interface ProviderScenario {
+  readonly check: Parameters<typeof FakeProviderApi.start>[0];
+  readonly ok: unknown;
+  readonly account: Record<string, unknown>;
+  readonly expected: string;
+  /** Error answers as the provider gives them, and what the health reason must say. */
+  readonly errors: readonly [status: number, body: unknown, reason: RegExp][];
+}
+
+/** One account against a provider stand-in: a good answer, then each documented error. */
+async function providerScenario(t: { after(fn: () => unknown): void }, scenario: ProviderScenario) {
+  const api = await FakeProviderApi.start(scenario.check, { kind: 'ok', body: scenario.ok });
   t.after(() => api.stop());
-  const account = {
-    provider: 'alicloud',
-    accountId: 'aliyun-prod',
-    accessKeyId: 'LTAIalibaba',
-    accessKeySecret: 'ali-secret',
-    regionId: 'cn-hangzhou',
-    endpoint: api.endpoint,
-  };
+  const account = { ...scenario.account, endpoint: api.endpoint };
   const { instrument, body } = await run([account]);
   assert.deepEqual(
     api.seen.map((r) => r.problems),
@@ -187,66 +187,59 @@ test('Alibaba Cloud: BSS QueryAccountBalance through the SDK, amounts with thous
     'the SDK sent a well-formed, signed request',
   );
   assert.deepEqual(instrument.health(), { state: 'healthy' });
-  assert.deepEqual(samples(body, 'sealos_cloudbalance'), [
-    'sealos_cloudbalance_balance{provider="alicloud",account_id="aliyun-prod"} 10580.5',
-  ]);
+  assert.deepEqual(samples(body, 'sealos_cloudbalance'), [scenario.expected]);
+  for (const [status, errorBody, reason] of scenario.errors) {
+    api.behaviour = { kind: 'error', status, body: errorBody };
+    const failed = await run([account]);
+    assert.deepEqual(
+      samples(failed.body, 'sealos_cloudbalance'),
+      [],
+      `a balance survived ${JSON.stringify(errorBody)}`,
+    );
+    assert.match(failed.instrument.health().reason ?? '', reason);
+  }
+}
 
-  api.behaviour = {
-    kind: 'error',
-    status: 404,
-    body: alicloudError('InvalidAccessKeyId.NotFound', 'Specified access key is not found.'),
-  };
-  const failed = await run([account]);
-  assert.deepEqual(samples(failed.body, 'sealos_cloudbalance'), []);
-  assert.match(
-    failed.instrument.health().reason ?? '',
-    /alicloud\/aliyun-prod: .*(InvalidAccessKeyId\.NotFound|access key is not found)/,
-  );
-  api.behaviour = {
-    kind: 'error',
-    status: 400,
-    body: alicloudError('Throttling.User', 'Request was denied due to user flow control.'),
-  };
-  assert.match((await run([account])).instrument.health().reason ?? '', /Throttling/);
-});
+test('Alibaba Cloud: BSS QueryAccountBalance through the SDK, amounts with thousands separators', (t) =>
+  providerScenario(t, {
+    check: alicloudCheck('LTAIalibaba'),
+    ok: alicloudOk('10,580.50'),
+    account: {
+      provider: 'alicloud',
+      accountId: 'aliyun-prod',
+      accessKeyId: 'LTAIalibaba',
+      accessKeySecret: 'ali-secret',
+      regionId: 'cn-hangzhou',
+    },
+    expected: 'sealos_cloudbalance_balance{provider="alicloud",account_id="aliyun-prod"} 10580.5',
+    errors: [
+      [
+        404,
+        alicloudError('InvalidAccessKeyId.NotFound', 'Specified access key is not found.'),
+        /alicloud\/aliyun-prod: .*(InvalidAccessKeyId\.NotFound|access key is not found)/,
+      ],
+      [400, alicloudError('Throttling.User', 'Request was denied due to user flow control.'), /Throttling/],
+    ],
+  }));
 
-test('VolcEngine: billing QueryBalanceAcct through the SDK, negative when in arrears', async (t) => {
-  const api = await FakeProviderApi.start(volcengineCheck('AKLTvolc', 'cn-beijing'), {
-    kind: 'ok',
-    body: volcengineOk('-125.30'),
-  });
-  t.after(() => api.stop());
-  const account = {
-    provider: 'volcengine',
-    accountId: 'volc-prod',
-    accessKeyId: 'AKLTvolc',
-    accessKeySecret: 'volc-secret',
-    regionId: 'cn-beijing',
-    endpoint: api.endpoint,
-  };
-  const { instrument, body } = await run([account]);
-  assert.deepEqual(
-    api.seen.map((r) => r.problems),
-    [[]],
-    'the SDK sent a well-formed, signed request',
-  );
-  assert.deepEqual(instrument.health(), { state: 'healthy' });
-  assert.deepEqual(samples(body, 'sealos_cloudbalance'), [
-    'sealos_cloudbalance_balance{provider="volcengine",account_id="volc-prod"} -125.3',
-  ]);
-
-  api.behaviour = {
-    kind: 'error',
-    status: 401,
-    body: volcengineError('InvalidAccessKey', 'The AccessKey is invalid'),
-  };
-  const failed = await run([account]);
-  assert.deepEqual(samples(failed.body, 'sealos_cloudbalance'), []);
-  assert.match(failed.instrument.health().reason ?? '', /volcengine\/volc-prod: .*InvalidAccessKey/);
-  api.behaviour = {
-    kind: 'error',
-    status: 200,
-    body: volcengineError('AccountFlowLimitExceeded', 'Request is throttled'),
-  };
-  assert.match((await run([account])).instrument.health().reason ?? '', /AccountFlowLimitExceeded/);
-});
+test('VolcEngine: billing QueryBalanceAcct through the SDK, negative when in arrears', (t) =>
+  providerScenario(t, {
+    check: volcengineCheck('AKLTvolc', 'cn-beijing'),
+    ok: volcengineOk('-125.30'),
+    account: {
+      provider: 'volcengine',
+      accountId: 'volc-prod',
+      accessKeyId: 'AKLTvolc',
+      accessKeySecret: 'volc-secret',
+      regionId: 'cn-beijing',
+    },
+    expected: 'sealos_cloudbalance_balance{provider="volcengine",account_id="volc-prod"} -125.3',
+    errors: [
+      [
+        401,
+        volcengineError('InvalidAccessKey', 'The AccessKey is invalid'),
+        /volcengine\/volc-prod: .*InvalidAccessKey/,
+      ],
+      [200, volcengineError('AccountFlowLimitExceeded', 'Request is throttled'), /AccountFlowLimitExceeded/],
+    ],
+  }));

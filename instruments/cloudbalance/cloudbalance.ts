@@ -3,7 +3,7 @@
  * polled through the providers' official SDKs. Cluster-wide: runs on the leader.
  */
 import { readFile } from 'node:fs/promises';
-import { defineInstrument, type InstrumentContext, type InstrumentHealth } from '../../lib/instrument.js';
+import { defineInstrument, type InstrumentContext } from '../../lib/instrument.js';
 import { Poller } from '../../lib/poller.js';
 import { type Account, type CloudbalanceConfig, cloudbalanceConfig } from './config.js';
 import { cloudBalance, cloudbalanceMetrics } from './metrics.js';
@@ -89,13 +89,7 @@ function createCloudbalance(context: InstrumentContext, config: CloudbalanceConf
       observe(balance.value, { provider: balance.provider, account_id: balance.accountId });
   });
 
-  return {
-    start: async () => poller.start(),
-    stop: () => poller.stop(),
-    health: (): InstrumentHealth => poller.health(),
-    ready: () => poller.ready(),
-    collectNow: () => poller.runOnce(),
-  };
+  return poller.asInstrument();
 }
 
 export const cloudbalance = defineInstrument({

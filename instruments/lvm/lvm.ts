@@ -66,8 +66,7 @@ function createLvm(context: InstrumentContext, config: LvmConfig) {
   }
 
   return {
-    start: async () => poller.start(),
-    stop: () => poller.stop(),
+    ...poller.asInstrument(),
     health: (): InstrumentHealth => {
       const health = poller.health();
       if (health.state === 'healthy' && warnings) {
@@ -75,8 +74,6 @@ function createLvm(context: InstrumentContext, config: LvmConfig) {
       }
       return health;
     },
-    ready: () => poller.ready(),
-    collectNow: () => poller.runOnce(),
   };
 }
 

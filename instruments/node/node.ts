@@ -69,7 +69,7 @@ function createNode(context: InstrumentContext, config: NodeConfig) {
   });
 
   return {
-    start: async () => poller.start(),
+    ...poller.asInstrument(),
     stop: async () => {
       await poller.stop();
       nodes.close();
@@ -81,7 +81,6 @@ function createNode(context: InstrumentContext, config: NodeConfig) {
       await nodes.synced();
       await poller.ready();
     },
-    collectNow: () => poller.runOnce(),
   };
 }
 

@@ -76,17 +76,14 @@ function createZombie(context: InstrumentContext, config: ZombieConfig) {
     }
   });
   return {
-    start: async () => poller.start(),
+    ...poller.asInstrument(),
     stop: async () => {
       await poller.stop();
       pods?.close();
     },
-    health: () => poller.health(),
     ready: async () => {
       await Promise.all([poller.ready(), pods?.synced()]);
     },
-    /** For tests: one scan now. */
-    collectNow: () => poller.runOnce(),
   };
 }
 
