@@ -48,10 +48,13 @@ test('config: one of each credential pair, no duplicate accounts, known provider
   );
 });
 
-/** The provider's real host name over plain HTTP, through the fake acting as the proxy (it never forwards). */
+/**
+ * Tencent's real host name over HTTPS, reached through the stand-in's forward proxy: the Tencent
+ * SDK signs with the endpoint host's first label, so an IP endpoint cannot be used.
+ */
 const viaFake = (api: FakeProviderApi) => ({
-  endpoint: 'http://billing.tencentcloudapi.com',
-  proxy: api.endpoint,
+  endpoint: 'https://billing.tencentcloudapi.com',
+  proxy: api.proxyUrl,
 });
 
 async function run(accounts: Record<string, unknown>[], timeout = '2s') {

@@ -1,11 +1,13 @@
 /**
- * Local stand-ins for the providers' billing APIs. Each checks the request the official SDK
+ * Local HTTPS stand-ins for the providers' billing APIs. Each checks the request the official SDK
  * sent (action, version, signature header present and well-formed, credential id) and answers
  * the way the provider documents, or with the error it is told to give.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { testCaSignedPair } from './certificates.js';
 
 export type Behaviour =
   | { kind: 'ok'; body: unknown }
@@ -21,14 +23,30 @@ export interface SeenRequest {
   readonly problems: string[];
 }
 
+/**
+ * A provider API over HTTPS (certificate from the test CA, valid for 127.0.0.1 and the provider's
+ * real host names), plus a plain HTTP forward proxy whose CONNECT tunnels end in that same API.
+ * Nothing is forwarded anywhere.
+ */
 export class FakeProviderApi {
   readonly seen: SeenRequest[] = [];
   behaviour: Behaviour;
-  readonly #server: Server;
+  readonly #api: HttpsServer;
+  readonly #proxy: Server;
   readonly #check: (request: Omit<SeenRequest, 'problems'>) => string[];
+  /** Tunnels belong to neither server's connection tracking once handed over: closed by stop(). */
+  readonly #tunnels: Set<Duplex>;
 
-  private constructor(server: Server, check: FakeProviderApi['check'], behaviour: Behaviour) {
-    this.#server = server;
+  private constructor(
+    api: HttpsServer,
+    proxy: Server,
+    tunnels: Set<Duplex>,
+    check: FakeProviderApi['check'],
+    behaviour: Behaviour,
+  ) {
+    this.#api = api;
+    this.#proxy = proxy;
+    this.#tunnels = tunnels;
     this.#check = check;
     this.behaviour = behaviour;
   }
@@ -41,8 +59,14 @@ export class FakeProviderApi {
     check: (request: Omit<SeenRequest, 'problems'>) => string[],
     behaviour: Behaviour,
   ): Promise<FakeProviderApi> {
-    let api: FakeProviderApi | undefined;
-    const server = createServer(async (req, res) => {
+    let fake: FakeProviderApi | undefined;
+    const tunnels = new Set<Duplex>();
+    const pair = await testCaSignedPair([
+      'billing.tencentcloudapi.com',
+      'business.aliyuncs.com',
+      'billing.volcengineapi.com',
+    ]);
+    const api = createHttpsServer(pair, async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const request = {
@@ -51,34 +75,50 @@ export class FakeProviderApi {
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       };
-      const problems = api?.check(request) ?? [];
-      api?.seen.push({ ...request, problems });
-      const behaviour = api?.behaviour ?? { kind: 'hang' };
-      if (behaviour.kind === 'hang') return;
-      const status = problems.length > 0 ? 400 : behaviour.kind === 'ok' ? 200 : behaviour.status;
-      const body = problems.length > 0 ? { error: problems } : behaviour.body;
+      const problems = fake?.check(request) ?? [];
+      fake?.seen.push({ ...request, problems });
+      const current = fake?.behaviour ?? { kind: 'hang' };
+      if (current.kind === 'hang') return;
+      const status = problems.length > 0 ? 400 : current.kind === 'ok' ? 200 : current.status;
+      const body = problems.length > 0 ? { error: problems } : current.body;
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     });
-    // As a forward proxy: CONNECT tunnels (what the SDKs' proxy agents use) end here, and the
-    // request inside is served by this same server. Nothing is forwarded anywhere.
-    server.on('connect', (_req, socket: Duplex, head: Buffer) => {
+    const proxy = createServer((_req, res) => {
+      res.writeHead(405);
+      res.end();
+    });
+    // CONNECT (what the SDKs' proxy agents send) is answered and the tunnel handed to the API,
+    // which does the TLS handshake inside it, as the real endpoint would.
+    proxy.on('connect', (_req, socket: Duplex, head: Buffer) => {
+      tunnels.add(socket);
+      socket.once('close', () => tunnels.delete(socket));
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) socket.unshift(head);
-      server.emit('connection', socket);
+      api.emit('connection', socket);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    api = new FakeProviderApi(server, check, behaviour);
-    return api;
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+    fake = new FakeProviderApi(api, proxy, tunnels, check, behaviour);
+    return fake;
   }
 
+  /** The API itself, over HTTPS. */
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return `https://127.0.0.1:${(this.#api.address() as AddressInfo).port}`;
   }
 
-  stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+  /** The forward proxy in front of it. */
+  get proxyUrl(): string {
+    return `http://127.0.0.1:${(this.#proxy.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const tunnel of this.#tunnels) tunnel.destroy();
+    for (const server of [this.#api, this.#proxy]) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 }
 
