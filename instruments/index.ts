@@ -7,9 +7,17 @@ import { cloudbalance } from './cloudbalance/cloudbalance.js';
 import { lvm } from './lvm/lvm.js';
 import { node } from './node/node.js';
 import { pod } from './pod/pod.js';
+import { userbalance } from './userbalance/userbalance.js';
 import { zombie } from './zombie/zombie.js';
 
-export const instruments: readonly InstrumentDefinition[] = [cloudbalance, lvm, node, pod, zombie];
+export const instruments: readonly InstrumentDefinition[] = [
+  cloudbalance,
+  lvm,
+  node,
+  pod,
+  userbalance,
+  zombie,
+];
 
 export function findInstrument(name: string): InstrumentDefinition | undefined {
   return instruments.find((definition) => definition.name === name);

@@ -95,6 +95,7 @@ test('SPEC names are pinned', () => {
     'sealos_lvm_vgs_total_capacity{node}',
     'sealos_lvm_vgs_total_free{node}',
     'sealos_cloudbalance_balance{provider,account_id}',
+    'sealos_userbalance_balance{region,uuid,uid,owner,type,level}',
   ]) {
     assert.ok(names.includes(pinned), `${pinned} not in ${names.join(' ')}`);
   }

@@ -1,0 +1,87 @@
+/**
+ * userbalance: Sealos user balances from the accounts database (PostgreSQL or CockroachDB).
+ * Cluster-wide: runs on the leader.
+ */
+import { defineInstrument, type InstrumentContext, type InstrumentHealth } from '../../lib/instrument.js';
+import { Poller } from '../../lib/poller.js';
+import { queryBalances } from './balances.js';
+import { type UserbalanceConfig, type UserEntry, userbalanceConfig } from './config.js';
+import { userBalance, userbalanceMetrics } from './metrics.js';
+
+/** Driver errors can quote the connection string: keep the first line, with any password masked. */
+function describe(error: unknown, dsn: string): string {
+  let text = ((error as Error).message ?? String(error)).split('\n')[0] ?? 'error';
+  const password = (() => {
+    try {
+      return decodeURIComponent(new URL(dsn).password);
+    } catch {
+      return '';
+    }
+  })();
+  if (password) text = text.replaceAll(password, '<redacted>');
+  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*):[^@\s]*@/gi, '$1:<redacted>@');
+}
+
+function createUserbalance(context: InstrumentContext, config: UserbalanceConfig) {
+  let balances = new Map<string, number>();
+  let missing: string[] = [];
+  const poller = new Poller(context, {
+    intervalMs: config.checkInterval,
+    timeoutMs: config.checkTimeout + 1000,
+    run: async () => {
+      if (config.users.length === 0) return;
+      try {
+        const result = await queryBalances(
+          config.database.dsn,
+          config.users.map((user) => user.uid),
+          config.checkTimeout,
+        );
+        balances = result.balances;
+        if (result.missing.join() !== missing.join() && result.missing.length > 0) {
+          context.logger.warn({ missing: result.missing }, 'configured users are not in the "User" table');
+        }
+        missing = result.missing;
+      } catch (error) {
+        // No answer: no balances we can vouch for.
+        balances = new Map();
+        throw new Error(`database.dsn: ${describe(error, config.database.dsn)}`);
+      }
+    },
+  });
+
+  context.metrics.observe(userBalance, (observe) => {
+    for (const user of config.users as UserEntry[]) {
+      const value = balances.get(user.uid);
+      if (value === undefined) continue;
+      observe(value, {
+        region: user.region,
+        uuid: user.uuid,
+        uid: user.uid,
+        owner: user.owner,
+        type: user.type,
+        level: user.level,
+      });
+    }
+  });
+
+  return {
+    ...poller.asInstrument(),
+    health: (): InstrumentHealth => {
+      const health = poller.health();
+      if (health.state === 'healthy' && missing.length > 0) {
+        return { state: 'healthy', reason: `not in the "User" table: ${missing.join(', ')}` };
+      }
+      return health;
+    },
+  };
+}
+
+export const userbalance = defineInstrument({
+  name: 'userbalance',
+  summary: 'Sealos user balances from the accounts database (PostgreSQL or CockroachDB)',
+  leaderElection: true,
+  needsCluster: false,
+  configSchema: userbalanceConfig,
+  metrics: userbalanceMetrics,
+  create: createUserbalance,
+});
