@@ -4,6 +4,7 @@
  */
 import type { InstrumentDefinition } from '../lib/instrument.js';
 import { cloudbalance } from './cloudbalance/cloudbalance.js';
+import { cockroachlicense } from './cockroachlicense/cockroachlicense.js';
 import { lvm } from './lvm/lvm.js';
 import { node } from './node/node.js';
 import { pod } from './pod/pod.js';
@@ -12,6 +13,7 @@ import { zombie } from './zombie/zombie.js';
 
 export const instruments: readonly InstrumentDefinition[] = [
   cloudbalance,
+  cockroachlicense,
   lvm,
   node,
   pod,

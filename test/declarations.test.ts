@@ -96,6 +96,12 @@ test('SPEC names are pinned', () => {
     'sealos_lvm_vgs_total_free{node}',
     'sealos_cloudbalance_balance{provider,account_id}',
     'sealos_userbalance_balance{region,uuid,uid,owner,type,level}',
+    'sealos_cockroach_license_up{cluster}',
+    'sealos_cockroach_license_info{cluster,type,environment,license_id,organization_id,organization_name}',
+    'sealos_cockroach_license_type{cluster,type}',
+    'sealos_cockroach_license_expiry_timestamp_seconds{cluster}',
+    'sealos_cockroach_license_seconds_until_expiry{cluster}',
+    'sealos_cockroach_license_last_scrape_timestamp_seconds{cluster}',
   ]) {
     assert.ok(names.includes(pinned), `${pinned} not in ${names.join(' ')}`);
   }
