@@ -521,6 +521,8 @@ export class TestApiServer {
     let bookmarks: NodeJS.Timeout | undefined;
     if (url.searchParams.get('allowWatchBookmarks') === 'true') {
       bookmarks = setInterval(() => {
+        // dropWatches() ends the response before its 'close' event clears this timer.
+        if (res.writableEnded) return;
         const object = {
           kind: type.kind,
           apiVersion: apiVersionOf(type),
@@ -540,7 +542,7 @@ export class TestApiServer {
 
   /** What a watcher sees of an event: an object moving in or out of its selector is ADDED or DELETED. */
   #deliver(stream: WatchStream, event: StoredEvent): void {
-    if (event.typeKey !== stream.typeKey) return;
+    if (event.typeKey !== stream.typeKey || stream.res.writableEnded) return;
     const now = stream.matches(event.object);
     const before = event.previous ? stream.matches(event.previous) : now;
     let type: string | undefined = event.type;
