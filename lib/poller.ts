@@ -27,6 +27,8 @@ export class Poller {
   #stopped = true;
   #health: InstrumentHealth = { state: 'starting' };
   #firstRun: Promise<void> | undefined;
+  /** A run that outlived its timeout because it ignored the abort: no new run starts beside it. */
+  #straggler: Promise<void> | undefined;
 
   constructor(context: InstrumentContext, options: PollerOptions) {
     this.#context = context;
@@ -91,6 +93,13 @@ export class Poller {
   }
 
   async #runGuarded(): Promise<void> {
+    if (this.#straggler) {
+      const error = new Error('the previous run is still going past its timeout; this run was skipped');
+      this.#context.recordCollection({ durationSeconds: 0, error });
+      this.#health = { state: 'unhealthy', reason: error.message };
+      this.#context.logger.warn('collection skipped: the previous run has not finished');
+      return;
+    }
     const abort = new AbortController();
     this.#abort = abort;
     const started = performance.now();
@@ -99,9 +108,10 @@ export class Poller {
       this.#options.timeoutMs,
     );
     let error: Error | undefined;
+    const run = this.#options.run(abort.signal);
     try {
       await Promise.race([
-        this.#options.run(abort.signal),
+        run,
         new Promise<never>((_, reject) => {
           abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
         }),
@@ -110,6 +120,17 @@ export class Poller {
       error = caught instanceof Error ? caught : new Error(String(caught));
     } finally {
       clearTimeout(timeout);
+    }
+    if (abort.signal.aborted) {
+      // The race ended, but the run itself may not have: remember it until it settles.
+      const straggler = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.#straggler = straggler;
+      void straggler.then(() => {
+        if (this.#straggler === straggler) this.#straggler = undefined;
+      });
     }
     if (this.#stopped && abort.signal.aborted) return;
     const durationSeconds = (performance.now() - started) / 1000;
