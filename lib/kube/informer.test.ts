@@ -217,3 +217,22 @@ test('a consumer that subscribes while the first list is running is filled befor
   assert.equal(late.items.size, 3);
   assert.equal(first.items.size, 3);
 });
+
+test('watches that end at once are reopened with backoff, not in a tight loop', async (t) => {
+  const { server, hub } = await setup(t, { backoffInitialMs: 50, backoffMaxMs: 400 });
+  server.create('pods', pod('a'));
+  server.endWatchesAtOnce = true;
+  const pods = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  await pods.synced();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const watches = hub.informers[0]?.stats.watches ?? 0;
+  // Backoff 50, 100, 200, 400, 400 ms (with jitter): a handful in 1.5 s, where a tight loop makes hundreds.
+  assert.ok(watches >= 3 && watches <= 15, `${watches} watches in 1.5 s`);
+  server.endWatchesAtOnce = false;
+  server.create('pods', pod('b'));
+  await eventually(
+    async () => (pods.items.size === 2 ? true : undefined),
+    5000,
+    'recovery once watches hold',
+  );
+});

@@ -45,6 +45,9 @@ export interface InformerOptions {
   readonly resyncMs: number;
 }
 
+/** A watch shorter than this counts as a failed one for backoff. */
+const MIN_HEALTHY_WATCH_MS = 1000;
+
 export const DEFAULT_INFORMER_OPTIONS: InformerOptions = {
   pageSize: 500,
   backoffInitialMs: 200,
@@ -196,8 +199,18 @@ export class Informer {
           await this.#list(signal);
           if (this.#needList) continue;
         }
+        const watchStarted = Date.now();
         await this.#watch(signal);
-        backoffMs = this.#options.backoffInitialMs;
+        if (Date.now() - watchStarted >= MIN_HEALTHY_WATCH_MS) {
+          backoffMs = this.#options.backoffInitialMs;
+        } else if (!this.#stopping && !signal.aborted) {
+          // A watch the server (or a proxy) ends at once would otherwise be reopened in a tight
+          // loop: back off as for an error.
+          await sleep(backoffMs * (0.5 + Math.random() / 2), undefined, { signal: this.#abort.signal }).catch(
+            () => undefined,
+          );
+          backoffMs = Math.min(backoffMs * 2, this.#options.backoffMaxMs);
+        }
       } catch (error) {
         if (this.#stopping) break;
         if (signal.aborted) continue; // a relist was asked for

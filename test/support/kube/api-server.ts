@@ -124,6 +124,8 @@ export class TestApiServer {
   /** Watches and continue tokens from before this resourceVersion get 410 Gone. */
   #floor = 0;
   #listDelayMs = 0;
+  /** A misbehaving proxy in front: every watch ends right after it starts. */
+  endWatchesAtOnce = false;
   #dir = '';
 
   private constructor(options: ApiServerOptions) {
@@ -502,6 +504,10 @@ export class TestApiServer {
       res.end(
         `${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${this.#floor})`) })}\n`,
       );
+      return;
+    }
+    if (this.endWatchesAtOnce) {
+      res.end();
       return;
     }
     const stream: WatchStream = {
