@@ -13,7 +13,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** lib/ modules an instrument may import: the contract and machinery meant for instruments. */
-const INSTRUMENT_API = new Set(['lib/instrument.ts', 'lib/poller.ts', 'lib/config/duration.ts']);
+const INSTRUMENT_API = new Set([
+  'lib/instrument.ts',
+  'lib/poller.ts',
+  'lib/config/duration.ts',
+  'lib/config/redact.ts',
+]);
 
 async function sources(dir: string): Promise<string[]> {
   const entries = await readdir(join(root, dir), { withFileTypes: true, recursive: true });

@@ -3,6 +3,7 @@
  * polled through the providers' official SDKs. Cluster-wide: runs on the leader.
  */
 import { readFile } from 'node:fs/promises';
+import { safeErrorLine } from '../../lib/config/redact.js';
 import { defineInstrument, type InstrumentContext } from '../../lib/instrument.js';
 import { Poller } from '../../lib/poller.js';
 import { type Account, type CloudbalanceConfig, cloudbalanceConfig } from './config.js';
@@ -41,13 +42,6 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** Provider error text can echo request details; keep only its first line, bounded, and never a secret. */
-function describe(error: unknown, credentials: Credentials | undefined): string {
-  let text = ((error as Error).message ?? String(error)).split('\n')[0]?.slice(0, 300) ?? 'error';
-  if (credentials?.accessKeySecret) text = text.replaceAll(credentials.accessKeySecret, '<redacted>');
-  return text;
-}
-
 function createCloudbalance(context: InstrumentContext, config: CloudbalanceConfig) {
   const balances = new Map<string, { provider: string; accountId: string; value: number }>();
   const failures = new Map<string, string>();
@@ -74,7 +68,7 @@ function createCloudbalance(context: InstrumentContext, config: CloudbalanceConf
           } catch (error) {
             // A balance we could not read now is not exported: an old number would be a stale claim.
             balances.delete(key);
-            failures.set(key, describe(error, credentials));
+            failures.set(key, safeErrorLine(error, [credentials?.accessKeySecret]));
           }
         }),
       );

@@ -5,6 +5,7 @@
  * a cluster that cannot be read shows up 0 and zeros, with the reason in /health.
  */
 import pg from 'pg';
+import { dsnPassword, safeErrorLine } from '../../lib/config/redact.js';
 import { defineInstrument, type InstrumentContext, type InstrumentHealth } from '../../lib/instrument.js';
 import { Poller } from '../../lib/poller.js';
 import { type CockroachlicenseConfig, cockroachlicenseConfig } from './config.js';
@@ -43,17 +44,6 @@ async function readLicense(dsn: string, timeoutMs: number): Promise<string> {
   }
 }
 
-function maskDsn(text: string, dsn: string): string {
-  let out = text.split('\n')[0] ?? 'error';
-  try {
-    const password = decodeURIComponent(new URL(dsn).password);
-    if (password) out = out.replaceAll(password, '<redacted>');
-  } catch {
-    // not a URL: nothing to mask
-  }
-  return out;
-}
-
 function createCockroachlicense(context: InstrumentContext, config: CockroachlicenseConfig) {
   const statuses = new Map<string, ClusterStatus>();
   const poller = new Poller(context, {
@@ -70,7 +60,7 @@ function createCockroachlicense(context: InstrumentContext, config: Cockroachlic
             statuses.set(cluster.name, {
               license: undefined,
               scrapedAt,
-              error: maskDsn((error as Error).message, cluster.dsn),
+              error: safeErrorLine(error, [dsnPassword(cluster.dsn)]),
             });
           }
         }),

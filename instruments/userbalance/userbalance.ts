@@ -2,25 +2,12 @@
  * userbalance: Sealos user balances from the accounts database (PostgreSQL or CockroachDB).
  * Cluster-wide: runs on the leader.
  */
+import { dsnPassword, safeErrorLine } from '../../lib/config/redact.js';
 import { defineInstrument, type InstrumentContext, type InstrumentHealth } from '../../lib/instrument.js';
 import { Poller } from '../../lib/poller.js';
 import { queryBalances } from './balances.js';
 import { type UserbalanceConfig, type UserEntry, userbalanceConfig } from './config.js';
 import { userBalance, userbalanceMetrics } from './metrics.js';
-
-/** Driver errors can quote the connection string: keep the first line, with any password masked. */
-function describe(error: unknown, dsn: string): string {
-  let text = ((error as Error).message ?? String(error)).split('\n')[0] ?? 'error';
-  const password = (() => {
-    try {
-      return decodeURIComponent(new URL(dsn).password);
-    } catch {
-      return '';
-    }
-  })();
-  if (password) text = text.replaceAll(password, '<redacted>');
-  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*):[^@\s]*@/gi, '$1:<redacted>@');
-}
 
 function createUserbalance(context: InstrumentContext, config: UserbalanceConfig) {
   let balances = new Map<string, number>();
@@ -44,7 +31,7 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
       } catch (error) {
         // No answer: no balances we can vouch for.
         balances = new Map();
-        throw new Error(`database.dsn: ${describe(error, config.database.dsn)}`);
+        throw new Error(`database.dsn: ${safeErrorLine(error, [dsnPassword(config.database.dsn)])}`);
       }
     },
   });

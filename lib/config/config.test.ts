@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { envLeaves, otelEnvOverrides, upperSnake } from './env.js';
 import { buildConfig, ConfigError, loadConfig, parseYaml } from './load.js';
-import { redact } from './redact.js';
+import { dsnPassword, redact, safeErrorLine } from './redact.js';
 import { configSchema } from './schema.js';
 
 function problemsOf(action: () => unknown): readonly string[] {
@@ -246,4 +246,18 @@ test('${env:NAME} in string values comes from the environment; a missing one nam
     problemsOf(() => buildConfig(tree, { GW_HOST: 'x' })),
     ['otlp.headers.authorization: environment variable OTLP_TOKEN is not set'],
   );
+});
+
+test('error lines for health and logs: first line, bounded, secrets and URL passwords masked', () => {
+  const dsn = 'postgresql://reader:p%40ss@db:5432/accounts';
+  assert.equal(dsnPassword(dsn), 'p@ss');
+  assert.equal(dsnPassword('not a url'), '');
+  const error = new Error(
+    'connect to postgresql://reader:p@ss@db:5432/accounts failed: p@ss rejected\nstack-ish detail',
+  );
+  const line = safeErrorLine(error, [dsnPassword(dsn)]);
+  assert.ok(!line.includes('p@ss') && !line.includes('stack-ish'), line);
+  assert.match(line, /reader:<redacted>@/);
+  assert.equal(safeErrorLine(new Error('x'.repeat(1000))).length, 300);
+  assert.equal(safeErrorLine('plain string'), 'plain string');
 });

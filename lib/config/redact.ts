@@ -42,3 +42,24 @@ export function redact(value: unknown): unknown {
   }
   return value;
 }
+
+/** The password in a connection URL (DSN), decoded; empty when there is none or it is not a URL. */
+export function dsnPassword(dsn: string): string {
+  try {
+    return decodeURIComponent(new URL(dsn).password);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * What an error may say in health, logs and the debug page: its first line, at most 300
+ * characters, with the given secrets and any password inside a URL masked. Drivers and SDKs quote
+ * connection strings and request details in their messages.
+ */
+export function safeErrorLine(error: unknown, secrets: readonly (string | undefined)[] = []): string {
+  const message = error instanceof Error ? error.message : String(error);
+  let line = (message.split('\n')[0] ?? '').slice(0, 300) || 'error';
+  for (const secret of secrets) if (secret) line = line.replaceAll(secret, MASK);
+  return redactUrlPassword(line);
+}
