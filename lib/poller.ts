@@ -8,7 +8,11 @@ export interface PollerOptions {
   readonly intervalMs: number;
   /** A run still going after this is aborted and counted as failed. */
   readonly timeoutMs: number;
-  readonly run: (signal: AbortSignal) => Promise<void>;
+  /**
+   * One collection. It may resolve with a warning: the run still counts as a success, and the
+   * warning becomes the health reason (debug page, /health) and is logged when it changes.
+   */
+  readonly run: (signal: AbortSignal) => Promise<string | undefined>;
 }
 
 export class TimeoutError extends Error {
@@ -29,6 +33,7 @@ export class Poller {
   #firstRun: Promise<void> | undefined;
   /** A run that outlived its timeout because it ignored the abort: no new run starts beside it. */
   #straggler: Promise<void> | undefined;
+  #warning = '';
 
   constructor(context: InstrumentContext, options: PollerOptions) {
     this.#context = context;
@@ -108,14 +113,16 @@ export class Poller {
       this.#options.timeoutMs,
     );
     let error: Error | undefined;
+    let warning = '';
     const run = this.#options.run(abort.signal);
     try {
-      await Promise.race([
-        run,
-        new Promise<never>((_, reject) => {
-          abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
-        }),
-      ]);
+      warning =
+        (await Promise.race([
+          run,
+          new Promise<never>((_, reject) => {
+            abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
+          }),
+        ])) || '';
     } catch (caught) {
       error = caught instanceof Error ? caught : new Error(String(caught));
     } finally {
@@ -139,7 +146,11 @@ export class Poller {
       this.#health = { state: 'unhealthy', reason: error.message };
       this.#context.logger.warn({ err: error.message, durationSeconds }, 'collection failed');
     } else {
-      this.#health = { state: 'healthy' };
+      this.#health = warning ? { state: 'healthy', reason: warning } : { state: 'healthy' };
+      if (warning && warning !== this.#warning) {
+        this.#context.logger.warn({ warning }, 'collection succeeded with a warning');
+      }
+      this.#warning = warning;
       this.#context.logger.debug({ durationSeconds }, 'collection finished');
     }
   }

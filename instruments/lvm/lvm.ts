@@ -1,7 +1,7 @@
 /**
  * lvm: LVM volume group capacity on this node, from `vgs`. Node-local: runs on every instance.
  */
-import { defineInstrument, type InstrumentContext, type InstrumentHealth } from '../../lib/instrument.js';
+import { defineInstrument, type InstrumentContext } from '../../lib/instrument.js';
 import { Poller } from '../../lib/poller.js';
 import { type LvmConfig, lvmConfig } from './config.js';
 import {
@@ -18,7 +18,6 @@ import { runVgs, type VolumeGroup } from './vgs.js';
 function createLvm(context: InstrumentContext, config: LvmConfig) {
   const node = config.nodeName || context.identity.nodeName;
   let groups: VolumeGroup[] | undefined;
-  let warnings = '';
   const poller = new Poller(context, {
     intervalMs: config.updateInterval,
     timeoutMs: config.timeout + 1000,
@@ -26,10 +25,7 @@ function createLvm(context: InstrumentContext, config: LvmConfig) {
       try {
         const result = await runVgs(config.command, config.timeout, signal);
         groups = result.groups;
-        if (result.warnings !== warnings && result.warnings !== '') {
-          context.logger.warn({ stderr: result.warnings.slice(0, 500) }, 'vgs succeeded with warnings');
-        }
-        warnings = result.warnings;
+        return result.warnings ? `vgs warned: ${result.warnings.split('\n')[0]}` : undefined;
       } catch (error) {
         // No report means no capacity we can vouch for: drop the series, never export a zero.
         groups = undefined;
@@ -65,16 +61,7 @@ function createLvm(context: InstrumentContext, config: LvmConfig) {
     });
   }
 
-  return {
-    ...poller.asInstrument(),
-    health: (): InstrumentHealth => {
-      const health = poller.health();
-      if (health.state === 'healthy' && warnings) {
-        return { state: 'healthy', reason: `vgs warned: ${warnings.split('\n')[0]}` };
-      }
-      return health;
-    },
-  };
+  return poller.asInstrument();
 }
 
 export const lvm = defineInstrument({

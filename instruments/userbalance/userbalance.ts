@@ -3,7 +3,7 @@
  * Cluster-wide: runs on the leader.
  */
 import { dsnPassword, safeErrorLine } from '../../lib/config/redact.js';
-import { defineInstrument, type InstrumentContext, type InstrumentHealth } from '../../lib/instrument.js';
+import { defineInstrument, type InstrumentContext } from '../../lib/instrument.js';
 import { Poller } from '../../lib/poller.js';
 import { queryBalances } from './balances.js';
 import { type UserbalanceConfig, type UserEntry, userbalanceConfig } from './config.js';
@@ -11,7 +11,6 @@ import { userBalance, userbalanceMetrics } from './metrics.js';
 
 function createUserbalance(context: InstrumentContext, config: UserbalanceConfig) {
   let balances = new Map<string, number>();
-  let missing: string[] = [];
   const poller = new Poller(context, {
     intervalMs: config.checkInterval,
     timeoutMs: config.checkTimeout + 1000,
@@ -24,10 +23,9 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
           config.checkTimeout,
         );
         balances = result.balances;
-        if (result.missing.join() !== missing.join() && result.missing.length > 0) {
-          context.logger.warn({ missing: result.missing }, 'configured users are not in the "User" table');
-        }
-        missing = result.missing;
+        return result.missing.length > 0
+          ? `not in the "User" table: ${result.missing.join(', ')}`
+          : undefined;
       } catch (error) {
         // No answer: no balances we can vouch for.
         balances = new Map();
@@ -51,16 +49,7 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
     }
   });
 
-  return {
-    ...poller.asInstrument(),
-    health: (): InstrumentHealth => {
-      const health = poller.health();
-      if (health.state === 'healthy' && missing.length > 0) {
-        return { state: 'healthy', reason: `not in the "User" table: ${missing.join(', ')}` };
-      }
-      return health;
-    },
-  };
+  return poller.asInstrument();
 }
 
 export const userbalance = defineInstrument({
