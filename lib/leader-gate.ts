@@ -22,8 +22,8 @@ export class LeaderGate implements Instrument {
   readonly #context: InstrumentContext;
   readonly #elector: LeaseElector;
   readonly #release: () => boolean;
+  /** The current incarnation's callback per declaration; each is registered on the pipeline once. */
   readonly #callbacks = new Map<MetricDeclaration, (observe: Observe) => void>();
-  readonly #registered = new Set<MetricDeclaration>();
   #incarnation: Instrument | undefined;
   #exporting = false;
   #failure: string | undefined;
@@ -63,9 +63,9 @@ export class LeaderGate implements Instrument {
       ...this.#context,
       metrics: {
         observe: (declaration, callback) => {
+          const registered = this.#callbacks.has(declaration);
           this.#callbacks.set(declaration, callback);
-          if (this.#registered.has(declaration)) return;
-          this.#registered.add(declaration);
+          if (registered) return;
           this.#context.metrics.observe(declaration, (observe) => {
             if (this.#exporting) this.#callbacks.get(declaration)?.(observe);
           });
