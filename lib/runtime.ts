@@ -7,7 +7,7 @@ import type { Env, Override } from './config/env.js';
 import { type LoadedConfig, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { FileWatch } from './file-watch.js';
-import { Generation } from './generation.js';
+import { Generation, type GenerationDeps } from './generation.js';
 import { buildResource, resolveIdentity } from './identity.js';
 import type { Clock, Identity } from './instrument.js';
 import { Cluster } from './kube/cluster.js';
@@ -51,6 +51,7 @@ export class Runtime {
   readonly #options: RuntimeOptions;
   readonly #logger: Logger;
   readonly #listeners: GenerationListener[] = [];
+  readonly #deps: GenerationDeps;
   /** Set when the process stops (not on reload): leaders then release their leases. */
   readonly #exiting: { value: boolean };
   #current: Generation;
@@ -62,18 +63,17 @@ export class Runtime {
   private constructor(
     options: RuntimeOptions,
     startup: LoadedConfig,
-    identity: Identity,
-    reloads: ReloadRecord,
     current: Generation,
-    cluster: Cluster | undefined,
+    deps: GenerationDeps,
     exiting: { value: boolean },
   ) {
-    this.cluster = cluster;
+    this.#deps = deps;
+    this.cluster = deps.cluster;
+    this.identity = deps.identity;
+    this.reloads = deps.reloads;
     this.#exiting = exiting;
     this.#options = options;
-    this.reloads = reloads;
     this.startup = startup;
-    this.identity = identity;
     this.#current = current;
     this.#logger = options.logs.child({ component: 'runtime' });
   }
@@ -103,12 +103,10 @@ export class Runtime {
       const reloads = new ReloadRecord();
       reloads.hash = loaded.hash;
       cluster = Cluster.connect(loaded.config, options.env, options.logs.child({ component: 'kube' }));
-      const generation = await Generation.build(
-        1,
-        loaded,
-        Runtime.#deps(options, identity, reloads, cluster, exiting),
-      );
-      runtime = new Runtime(options, loaded, identity, reloads, generation, cluster, exiting);
+      // What every generation is built with; none of it changes while the process runs.
+      const deps = Runtime.#buildDeps(options, identity, reloads, cluster, exiting);
+      const generation = await Generation.build(1, loaded, deps);
+      runtime = new Runtime(options, loaded, generation, deps, exiting);
     } catch (error) {
       watch?.close();
       await cluster?.stop();
@@ -127,7 +125,7 @@ export class Runtime {
     };
   }
 
-  static #deps(
+  static #buildDeps(
     options: RuntimeOptions,
     identity: Identity,
     reloads: ReloadRecord,
@@ -186,11 +184,7 @@ export class Runtime {
     }
     let next: Generation;
     try {
-      next = await Generation.build(
-        this.#current.number + 1,
-        loaded,
-        Runtime.#deps(this.#options, this.identity, this.reloads, this.cluster, this.#exiting),
-      );
+      next = await Generation.build(this.#current.number + 1, loaded, this.#deps);
     } catch (error) {
       return this.#rejected(error, 'new generation failed to start, previous config keeps serving');
     }
