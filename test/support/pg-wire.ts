@@ -1,8 +1,11 @@
 /**
  * A minimal PostgreSQL wire-protocol server for tests of databases that do not run here
  * (CockroachDB speaks this protocol): startup with trust auth, SSL refused, and the simple-query
- * protocol answered by a handler with one text column or an error.
+ * protocol answered by a handler with one text column or an error. With `md5Users` it asks for
+ * an MD5 password, as a PostgreSQL with `md5` in pg_hba.conf does (the machine's own PostgreSQL
+ * trusts every local connection, so a wrong password can only be refused here).
  */
+import { createHash, randomBytes } from 'node:crypto';
 
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -32,17 +35,26 @@ export class PgWireServer {
   readonly queries: string[] = [];
   readonly #server: Server;
   #answer: (query: string) => QueryAnswer;
+  readonly #md5Users: Readonly<Record<string, string>> | undefined;
 
-  private constructor(server: Server, answer: (query: string) => QueryAnswer) {
+  private constructor(
+    server: Server,
+    answer: (query: string) => QueryAnswer,
+    md5Users: Readonly<Record<string, string>> | undefined,
+  ) {
     this.#server = server;
     this.#answer = answer;
+    this.#md5Users = md5Users;
   }
 
-  static async start(answer: (query: string) => QueryAnswer): Promise<PgWireServer> {
+  static async start(
+    answer: (query: string) => QueryAnswer,
+    options: { md5Users?: Readonly<Record<string, string>> } = {},
+  ): Promise<PgWireServer> {
     let wire: PgWireServer | undefined;
     const server = createServer((socket) => wire?.serve(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    wire = new PgWireServer(server, answer);
+    wire = new PgWireServer(server, answer, options.md5Users);
     return wire;
   }
 
@@ -58,6 +70,8 @@ export class PgWireServer {
   serve(socket: Socket): void {
     let buffered = Buffer.alloc(0);
     let started = false;
+    let user = '';
+    const salt = randomBytes(4);
     socket.on('error', () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
@@ -67,20 +81,19 @@ export class PgWireServer {
           const length = buffered.readInt32BE(0);
           if (buffered.length < length) return;
           const code = buffered.readInt32BE(4);
+          const startup = buffered.subarray(8, length);
           buffered = buffered.subarray(length);
           if (code === 80877103) {
             socket.write('N'); // no SSL here
             continue;
           }
           started = true;
-          socket.write(
-            Buffer.concat([
-              message('R', int32(0)),
-              message('S', Buffer.concat([cstring('server_version'), cstring('13.0.0')])),
-              message('K', Buffer.concat([int32(1), int32(2)])),
-              message('Z', Buffer.from('I')),
-            ]),
-          );
+          if (this.#md5Users) {
+            user = startupParameters(startup).user ?? '';
+            socket.write(message('R', Buffer.concat([int32(5), salt])));
+            continue;
+          }
+          socket.write(welcome());
           continue;
         }
         if (buffered.length < 5) return;
@@ -90,6 +103,16 @@ export class PgWireServer {
         const payload = buffered.subarray(5, length + 1);
         buffered = buffered.subarray(length + 1);
         if (type === 'X') return void socket.end();
+        if (type === 'p') {
+          const sent = payload.subarray(0, payload.length - 1).toString('utf8');
+          const password = this.#md5Users?.[user];
+          if (password !== undefined && sent === md5Password(user, password, salt)) {
+            socket.write(welcome());
+          } else {
+            socket.end(errorResponse('FATAL', '28P01', `password authentication failed for user "${user}"`));
+          }
+          continue;
+        }
         if (type !== 'Q') continue;
         const query = payload.subarray(0, payload.length - 1).toString('utf8');
         this.queries.push(query);
@@ -101,16 +124,7 @@ export class PgWireServer {
   #reply(answer: QueryAnswer): Buffer {
     const ready = message('Z', Buffer.from('I'));
     if ('error' in answer) {
-      const fields = Buffer.concat([
-        Buffer.from('S'),
-        cstring('ERROR'),
-        Buffer.from('C'),
-        cstring(answer.code),
-        Buffer.from('M'),
-        cstring(answer.error),
-        Buffer.from([0]),
-      ]);
-      return Buffer.concat([message('E', fields), ready]);
+      return Buffer.concat([errorResponse('ERROR', answer.code, answer.error), ready]);
     }
     // One text column (type oid 25).
     const description = Buffer.concat([
@@ -143,4 +157,44 @@ export class PgWireServer {
   stop(): Promise<void> {
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
+}
+
+function welcome(): Buffer {
+  return Buffer.concat([
+    message('R', int32(0)),
+    message('S', Buffer.concat([cstring('server_version'), cstring('13.0.0')])),
+    message('K', Buffer.concat([int32(1), int32(2)])),
+    message('Z', Buffer.from('I')),
+  ]);
+}
+
+function errorResponse(severity: string, code: string, text: string): Buffer {
+  const fields = [
+    Buffer.from('S'),
+    cstring(severity),
+    Buffer.from('C'),
+    cstring(code),
+    Buffer.from('M'),
+    cstring(text),
+  ];
+  return message('E', Buffer.concat([...fields, Buffer.from([0])]));
+}
+
+/** Startup parameters: name/value cstring pairs after the protocol version. */
+function startupParameters(body: Buffer): Record<string, string> {
+  const parts = body.toString('utf8').split('\0');
+  const parameters: Record<string, string> = {};
+  for (let i = 0; i + 1 < parts.length; i += 2)
+    if (parts[i]) parameters[parts[i] as string] = parts[i + 1] as string;
+  return parameters;
+}
+
+/** What a client sends for md5 auth: "md5" + md5(md5(password + user) + salt). */
+function md5Password(user: string, password: string, salt: Buffer): string {
+  const inner = createHash('md5')
+    .update(password + user)
+    .digest('hex');
+  return `md5${createHash('md5')
+    .update(Buffer.concat([Buffer.from(inner), salt]))
+    .digest('hex')}`;
 }
