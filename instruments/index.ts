@@ -5,6 +5,7 @@
 import type { InstrumentDefinition } from '../lib/instrument.js';
 import { cloudbalance } from './cloudbalance/cloudbalance.js';
 import { cockroachlicense } from './cockroachlicense/cockroachlicense.js';
+import { database } from './database/database.js';
 import { lvm } from './lvm/lvm.js';
 import { node } from './node/node.js';
 import { pod } from './pod/pod.js';
@@ -14,6 +15,7 @@ import { zombie } from './zombie/zombie.js';
 export const instruments: readonly InstrumentDefinition[] = [
   cloudbalance,
   cockroachlicense,
+  database,
   lvm,
   node,
   pod,

@@ -102,6 +102,11 @@ test('SPEC names are pinned', () => {
     'sealos_cockroach_license_expiry_timestamp_seconds{cluster}',
     'sealos_cockroach_license_seconds_until_expiry{cluster}',
     'sealos_cockroach_license_last_scrape_timestamp_seconds{cluster}',
+    'sealos_database_connectivity{namespace,database,type}',
+    'sealos_database_response_time_seconds{namespace,database,type}',
+    'sealos_database_total{type}',
+    'sealos_database_available{type}',
+    'sealos_database_unavailable{type}',
   ]) {
     assert.ok(names.includes(pinned), `${pinned} not in ${names.join(' ')}`);
   }

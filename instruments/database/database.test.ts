@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { test } from 'node:test';
+import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { TestDnsServer } from '../../test/support/dns-server.js';
+import { assertGolden, harness, samples } from '../../test/support/harness.js';
+import { eventually } from '../../test/support/http.js';
+import type { TestApiServer } from '../../test/support/kube/api-server.js';
+import { clusterFixture } from '../../test/support/kube/cluster.js';
+import { MongoWireServer } from '../../test/support/mongo-wire.js';
+import { databaseConfig } from './config.js';
+import { database } from './database.js';
+import { leanCluster, leanCredentials } from './discovery.js';
+
+const KUBEBLOCKS = 'apps.kubeblocks.io';
+const suffix = randomBytes(4).toString('hex');
+const USER = `ssm_db_${suffix}`;
+const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
+const KUBEBLOCKS_LABELS = { 'app.kubernetes.io/managed-by': 'kubeblocks' };
+
+function registerKubeBlocks(server: TestApiServer): void {
+  server.registerType({
+    group: KUBEBLOCKS,
+    version: 'v1alpha1',
+    resource: 'clusters',
+    kind: 'Cluster',
+    namespaced: true,
+  });
+}
+
+function addCluster(
+  server: TestApiServer,
+  namespace: string,
+  name: string,
+  definition: string,
+  phase = 'Running',
+) {
+  server.create(
+    'clusters',
+    {
+      metadata: { name, namespace, labels: { 'clusterdefinition.kubeblocks.io/name': definition } },
+      spec: { clusterDefinitionRef: definition, componentSpecs: [{ name: 'main', replicas: 1 }] },
+      status: { phase },
+    },
+    KUBEBLOCKS,
+  );
+}
+
+function base64(value: string): string {
+  return Buffer.from(value).toString('base64');
+}
+
+function addSecret(
+  server: TestApiServer,
+  namespace: string,
+  name: string,
+  data: Record<string, string>,
+  labels: Record<string, string> = KUBEBLOCKS_LABELS,
+) {
+  server.create('secrets', {
+    metadata: { name, namespace, labels },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(data).map(([key, value]) => [key, base64(value)])),
+  });
+}
+
+function addService(server: TestApiServer, namespace: string, name: string, ready: boolean) {
+  server.create('services', { metadata: { name, namespace }, spec: { ports: [{ port: 5432 }] } });
+  const address = { ip: '10.0.0.9' };
+  server.create('endpoints', {
+    metadata: { name, namespace },
+    subsets: [ready ? { addresses: [address] } : { notReadyAddresses: [address] }],
+  });
+}
+
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+test('Cluster and Secret transforms keep what a check needs and drop the rest', () => {
+  const v1 = leanCluster({
+    metadata: { name: 'a', namespace: 'n' },
+    spec: { clusterDef: 'postgresql' },
+    status: { phase: 'Running' },
+  });
+  assert.deepEqual(v1, { namespace: 'n', name: 'a', type: 'postgresql', phase: 'Running' });
+  const components = leanCluster({
+    metadata: { name: 'b', namespace: 'n' },
+    spec: { componentSpecs: [{ componentDef: 'redis-7-1.0.0' }] },
+  });
+  assert.equal(components.type, 'redis');
+  assert.equal(
+    leanCluster({ metadata: { name: 'c' }, spec: { clusterDefinitionRef: 'kafka' } }).type,
+    undefined,
+  );
+  assert.equal(leanCluster({ metadata: { name: 'd' }, spec: 'garbage' } as never).type, undefined);
+
+  assert.equal(
+    leanCredentials({ metadata: { name: 'sh.helm.release.v1.x' }, data: { release: 'AAAA' } }),
+    null,
+  );
+  assert.deepEqual(
+    leanCredentials({
+      metadata: { name: 'x-conn-credential' },
+      data: { username: base64('root'), password: base64('p'), extra: base64('dropped') },
+    }),
+    { username: 'root', password: 'p' },
+  );
+});
+
+test('every database gets a reason: up, no secret, no service, no endpoints, stopped, dns, wrong password, refused (golden)', async (t) => {
+  const { server, cluster } = await clusterFixture(t);
+  registerKubeBlocks(server);
+  const dns = await TestDnsServer.start();
+  const mongo = await MongoWireServer.start({ users: { root: PASSWORD } });
+  const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
+  await admin.connect();
+  await admin.query(`CREATE ROLE ${USER} LOGIN PASSWORD '${PASSWORD}'`);
+  const maria = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+  await maria.query(`CREATE USER '${USER}'@'127.0.0.1' IDENTIFIED BY '${PASSWORD}'`);
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  await redis.connect();
+  await redis.call('ACL', 'SETUSER', USER, 'on', `>${PASSWORD}`, '+ping');
+  t.after(async () => {
+    await admin.query(`DROP ROLE IF EXISTS ${USER}`);
+    await admin.end();
+    await maria.query(`DROP USER IF EXISTS '${USER}'@'127.0.0.1'`);
+    await maria.end();
+    await redis.call('ACL', 'DELUSER', USER);
+    redis.disconnect();
+    await mongo.stop();
+    await dns.stop();
+  });
+
+  const ns = 'ns-a';
+  const pgCredentials = { username: USER, password: PASSWORD, port: '5432' };
+  // Up, through the whole preflight: Service, ready endpoints, DNS of the Service name.
+  addCluster(server, ns, 'pg-up', 'postgresql');
+  addSecret(server, ns, 'pg-up-conn-credential', { ...pgCredentials, host: `pg-up-postgresql.${ns}.svc` });
+  addService(server, ns, 'pg-up-postgresql', true);
+  dns.set(`pg-up-postgresql.${ns}.svc.cluster.local`, { a: ['127.0.0.1'] });
+  // Up, host an address: no Service to check.
+  addCluster(server, ns, 'my-up', 'apecloud-mysql');
+  addSecret(server, ns, 'my-up-conn-credential', {
+    username: USER,
+    password: PASSWORD,
+    host: '127.0.0.1',
+    port: '3306',
+  });
+  // Redis: the account Secret holds no host; the Service name KubeBlocks gives is derived.
+  addCluster(server, ns, 'cache', 'redis');
+  addSecret(server, ns, 'cache-redis-account-default', { username: USER, password: PASSWORD });
+  addService(server, ns, 'cache-redis-redis', true);
+  dns.set(`cache-redis-redis.${ns}.svc.cluster.local`, { a: ['127.0.0.1'] });
+  addCluster(server, ns, 'docs', 'mongodb');
+  addSecret(server, ns, 'docs-mongodb-account-root', {
+    username: 'root',
+    password: PASSWORD,
+    host: '127.0.0.1',
+    port: String(mongo.port),
+  });
+  // Failures, one per reason.
+  addCluster(server, ns, 'pg-nosecret', 'postgresql');
+  addCluster(server, ns, 'pg-unlabelled', 'postgresql');
+  addSecret(server, ns, 'pg-unlabelled-conn-credential', { ...pgCredentials, host: '127.0.0.1' }, {});
+  addCluster(server, ns, 'pg-nosvc', 'postgresql');
+  addSecret(server, ns, 'pg-nosvc-conn-credential', {
+    ...pgCredentials,
+    host: `pg-nosvc-postgresql.${ns}.svc`,
+  });
+  addCluster(server, ns, 'pg-noep', 'postgresql');
+  addSecret(server, ns, 'pg-noep-conn-credential', {
+    ...pgCredentials,
+    host: `pg-noep-postgresql.${ns}.svc`,
+  });
+  addService(server, ns, 'pg-noep-postgresql', false);
+  addCluster(server, ns, 'pg-nodns', 'postgresql');
+  addSecret(server, ns, 'pg-nodns-conn-credential', {
+    ...pgCredentials,
+    host: `pg-nodns-postgresql.${ns}.svc`,
+  });
+  addService(server, ns, 'pg-nodns-postgresql', true);
+  addCluster(server, ns, 'my-stopped', 'apecloud-mysql', 'Stopped');
+  addSecret(server, ns, 'my-stopped-conn-credential', {
+    username: USER,
+    password: PASSWORD,
+    host: '127.0.0.1',
+  });
+  addCluster(server, ns, 'my-badpw', 'apecloud-mysql');
+  addSecret(server, ns, 'my-badpw-conn-credential', { username: USER, password: 'wrong', host: '127.0.0.1' });
+  addCluster(server, ns, 'my-nopw', 'apecloud-mysql');
+  addSecret(server, ns, 'my-nopw-conn-credential', { username: USER, host: '127.0.0.1' });
+  addCluster(server, ns, 'cache-down', 'redis');
+  addSecret(server, ns, 'cache-down-redis-account-default', {
+    password: PASSWORD,
+    host: '127.0.0.1',
+    port: String(await closedPort()),
+  });
+  // Not a database this instrument checks.
+  addCluster(server, ns, 'events', 'kafka');
+
+  const h = harness('sealos', cluster);
+  const instrument = database.create(
+    h.context('database'),
+    databaseConfig.parse({ checkTimeout: '2s', resolver: dns.address }),
+  ) as ReturnType<typeof database.create> & { collectNow(): Promise<void> };
+  t.after(() => instrument.stop());
+  await instrument.start();
+  await instrument.ready?.();
+  assert.equal(instrument.health().state, 'healthy', instrument.health().reason);
+
+  const body = await h.scrape();
+  const stable = samples(body, 'sealos_database').filter(
+    (line) => !line.startsWith('sealos_database_response_time'),
+  );
+  await assertGolden(`${stable.join('\n')}\n`, new URL('./testdata/databases.prom', import.meta.url));
+  const timed = samples(body, 'sealos_database_response_time_seconds').map(
+    (line) => /database="([^"]+)"/.exec(line)?.[1],
+  );
+  // Contacted ones carry a time, also when they failed; ones never contacted carry none.
+  assert.deepEqual(timed.sort(), [
+    'cache',
+    'cache-down',
+    'docs',
+    'my-badpw',
+    'my-up',
+    'pg-nodns',
+    'pg-noep',
+    'pg-nosvc',
+    'pg-up',
+  ]);
+  assert.ok(!body.includes(PASSWORD), 'no password in the exposition');
+
+  // A database deleted: its series go at once, before the next check.
+  server.remove('clusters', ns, 'pg-nosvc', KUBEBLOCKS);
+  await eventually(
+    async () => ((await h.scrape()).includes('pg-nosvc') ? undefined : true),
+    5000,
+    'deleted cluster gone',
+  );
+  // A Secret appears: the next check finds it.
+  addSecret(server, ns, 'pg-nosecret-conn-credential', { ...pgCredentials, host: '127.0.0.1' });
+  await eventually(
+    async () => {
+      await instrument.collectNow();
+      const lines = samples(await h.scrape(), 'sealos_database_connectivity');
+      return lines.includes(
+        'sealos_database_connectivity{namespace="ns-a",database="pg-nosecret",type="postgresql"} 1',
+      )
+        ? true
+        : undefined;
+    },
+    5000,
+    'new Secret picked up',
+  );
+});
+
+test('namespaces limit discovery; without KubeBlocks the run fails with a clear reason', async (t) => {
+  const { server, cluster } = await clusterFixture(t);
+  registerKubeBlocks(server);
+  addCluster(server, 'ns-a', 'pg-a', 'postgresql');
+  addCluster(server, 'ns-b', 'pg-b', 'postgresql', 'Stopped');
+  const h = harness('sealos', cluster);
+  const scoped = database.create(h.context('database'), databaseConfig.parse({ namespaces: ['ns-b'] }));
+  t.after(() => scoped.stop());
+  await scoped.start();
+  await scoped.ready?.();
+  const lines = samples(await h.scrape(), 'sealos_database_connectivity');
+  assert.deepEqual(lines, [
+    'sealos_database_connectivity{namespace="ns-b",database="pg-b",type="postgresql"} 0',
+  ]);
+
+  // KubeBlocks 1.x API asked of a server that does not serve it: the list never succeeds.
+  const missing = database.create(
+    harness('sealos', cluster).context('database'),
+    databaseConfig.parse({ clusterApiVersion: 'apps.kubeblocks.io/v9', checkInterval: '10s' }),
+  ) as ReturnType<typeof database.create> & { collectNow(): Promise<void> };
+  t.after(() => missing.stop());
+  await missing.start();
+  await missing.ready?.();
+  assert.equal(missing.health().state, 'unhealthy');
+  assert.match(missing.health().reason ?? '', /apps\.kubeblocks\.io\/v9.*is KubeBlocks installed/);
+});
+
+test('config: bad values name the field', () => {
+  assert.throws(() => databaseConfig.parse({ resolver: 'dns.example:53' }), /host:port with an IP address/);
+  assert.throws(() => databaseConfig.parse({ mysqlConcurrency: 0 }), /mysqlConcurrency/);
+  assert.throws(() => databaseConfig.parse({ clusterApiVersion: 'clusters' }), /group\/version/);
+  assert.equal(databaseConfig.parse({}).redisConcurrency, 100);
+});

@@ -1,0 +1,265 @@
+/**
+ * database: connectivity of KubeBlocks databases (MySQL, PostgreSQL, MongoDB, Redis). Clusters,
+ * their connection Secrets, Services and Endpoints come from the shared informers; each interval
+ * every database gets a preflight and a real connect + ping, with a concurrency limit per type.
+ * Cluster-wide: runs on the leader.
+ */
+import pLimit from 'p-limit';
+import {
+  type ApiObject,
+  defineInstrument,
+  type InstrumentContext,
+  type Subscription,
+  type WatchScope,
+} from '../../lib/instrument.js';
+import { Poller } from '../../lib/poller.js';
+import { type CheckResult, checkDatabase } from './check.js';
+import { type DatabaseConfig, databaseConfig, resolverAddress } from './config.js';
+import { CONNECTORS } from './connectors.js';
+import {
+  type Credentials,
+  DATABASE_TYPES,
+  type DatabaseType,
+  databaseTarget,
+  type LeanCluster,
+  leanCluster,
+  leanCredentials,
+  secretNames,
+} from './discovery.js';
+import { CheckFailure } from './failure.js';
+import {
+  databaseAvailable,
+  databaseCheckError,
+  databaseConnectivity,
+  databaseMetrics,
+  databaseResponseTime,
+  databaseTotal,
+  databaseUnavailable,
+} from './metrics.js';
+import { AddressResolver, type ServiceRef, type ServiceState } from './preflight.js';
+
+const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
+const SERVICES = { group: '', version: 'v1', resource: 'services' };
+const ENDPOINTS = { group: '', version: 'v1', resource: 'endpoints' };
+/** How long a run waits for the informers' first lists before it reports what is missing. */
+const SYNC_WAIT_MS = 30_000;
+const STOPPED_PHASES = new Set(['Stopped', 'Stopping']);
+
+function readyAddresses(object: ApiObject): number {
+  if (!Array.isArray(object.subsets)) return 0;
+  let ready = 0;
+  for (const subset of object.subsets as { addresses?: unknown }[]) {
+    if (Array.isArray(subset?.addresses)) ready += subset.addresses.length;
+  }
+  return ready;
+}
+
+/** Looks a key up across the stores of the watched scopes (one per namespace, or one for all). */
+function lookup<T>(subscriptions: readonly Subscription<T>[], key: string): T | undefined {
+  for (const subscription of subscriptions) {
+    const value = subscription.items.get(key);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
+  const cluster = context.cluster;
+  if (!cluster) throw new Error('the database collector needs a cluster');
+  const [group, version] = config.clusterApiVersion.split('/') as [string, string];
+  const clustersRef = { group, version, resource: 'clusters' };
+  const scopes: WatchScope[] =
+    config.namespaces.length === 0 ? [{}] : config.namespaces.map((namespace) => ({ namespace }));
+  const watched = new Set(config.namespaces);
+  const secretScope = (scope: WatchScope): WatchScope =>
+    config.secretLabelSelector ? { ...scope, labelSelector: config.secretLabelSelector } : scope;
+
+  const clusters = scopes.map((scope) =>
+    cluster.subscribe(clustersRef, scope, 'database.clusters', leanCluster),
+  );
+  const secrets = scopes.map((scope) =>
+    cluster.subscribe<Credentials | null>(
+      SECRETS,
+      secretScope(scope),
+      'database.credentials',
+      leanCredentials,
+    ),
+  );
+  const services = scopes.map((scope) => cluster.subscribe(SERVICES, scope, 'database.services', () => true));
+  const endpoints = scopes.map((scope) =>
+    cluster.subscribe(ENDPOINTS, scope, 'database.ready-endpoints', readyAddresses),
+  );
+  const all = [...clusters, ...secrets, ...services, ...endpoints];
+  let synced = false;
+  const allSynced = Promise.all(all.map((s) => s.synced())).then(() => {
+    synced = true;
+  });
+
+  const serviceState: ServiceState = {
+    serviceExists: (service: ServiceRef) =>
+      watched.size === 0 || watched.has(service.namespace)
+        ? lookup(services, `${service.namespace}/${service.name}`) === true
+        : undefined,
+    readyEndpoints: (service: ServiceRef) => lookup(endpoints, `${service.namespace}/${service.name}`) ?? 0,
+  };
+  const server = config.resolver ? resolverAddress(config.resolver) : undefined;
+  const limits = {
+    mysql: pLimit(config.mysqlConcurrency),
+    postgresql: pLimit(config.postgresqlConcurrency),
+    mongodb: pLimit(config.mongodbConcurrency),
+    redis: pLimit(config.redisConcurrency),
+  } satisfies Record<DatabaseType, unknown>;
+
+  let results = new Map<string, CheckResult>();
+
+  async function checkOne(
+    lean: LeanCluster & { type: DatabaseType },
+    resolver: AddressResolver,
+    signal: AbortSignal,
+  ): Promise<CheckResult> {
+    const identity = { namespace: lean.namespace, name: lean.name, type: lean.type };
+    if (STOPPED_PHASES.has(lean.phase)) return { ...identity, connected: false, reason: 'stopped' };
+    const credentials = secretNames(lean.name, lean.type)
+      .map((name) => lookup(secrets, `${lean.namespace}/${name}`))
+      .find((found) => found);
+    if (!credentials) return { ...identity, connected: false, reason: 'secret_missing' };
+    let target: ReturnType<typeof databaseTarget>;
+    try {
+      target = databaseTarget(lean, credentials);
+    } catch (error) {
+      if (!(error instanceof CheckFailure)) throw error;
+      context.logger.debug({ ...identity, err: error.message }, 'database skipped');
+      return { ...identity, connected: false, reason: error.reason };
+    }
+    return checkDatabase(
+      target,
+      {
+        resolver,
+        services: serviceState,
+        clusterDomain: config.clusterDomain,
+        timeoutMs: config.checkTimeout,
+        connect: CONNECTORS[lean.type],
+        logger: context.logger,
+      },
+      signal,
+    );
+  }
+
+  const poller = new Poller(context, {
+    intervalMs: config.checkInterval,
+    // Checks are each cut at checkTimeout; a run as a whole may take up to an interval.
+    timeoutMs: config.checkInterval,
+    run: async (signal) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = await Promise.race([
+        allSynced.then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), Math.min(SYNC_WAIT_MS, config.checkInterval / 2));
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!waited) {
+        throw new Error(
+          `KubeBlocks clusters (${config.clusterApiVersion}), Secrets, Services or Endpoints not listed yet: ` +
+            'is KubeBlocks installed and may this service account list and watch them?',
+        );
+      }
+      const resolver = new AddressResolver({
+        server,
+        clusterDomain: config.clusterDomain,
+        checkTimeoutMs: config.checkTimeout,
+      });
+      const checks: Promise<CheckResult>[] = [];
+      for (const subscription of clusters) {
+        for (const lean of subscription.items.values()) {
+          if (!lean.type) continue;
+          const typed = lean as LeanCluster & { type: DatabaseType };
+          checks.push(limits[typed.type](() => checkOne(typed, resolver, signal)));
+        }
+      }
+      const fresh = new Map<string, CheckResult>();
+      for (const result of await Promise.all(checks)) fresh.set(`${result.namespace}/${result.name}`, result);
+      results = fresh;
+      const failed = [...fresh.values()].filter((r) => !r.connected).length;
+      context.logger.info(
+        { total: fresh.size, available: fresh.size - failed, unavailable: failed },
+        'databases checked',
+      );
+      return undefined;
+    },
+  });
+
+  /** Results of Clusters that still exist: a deleted database's series go at once. */
+  function* current(): Generator<CheckResult> {
+    for (const [key, result] of results) {
+      if (lookup(clusters, key)) yield result;
+    }
+  }
+
+  context.metrics.observe(databaseConnectivity, (observe) => {
+    for (const r of current())
+      observe(r.connected ? 1 : 0, { namespace: r.namespace, database: r.name, type: r.type });
+  });
+  context.metrics.observe(databaseResponseTime, (observe) => {
+    for (const r of current()) {
+      if (r.seconds !== undefined)
+        observe(r.seconds, { namespace: r.namespace, database: r.name, type: r.type });
+    }
+  });
+  context.metrics.observe(databaseCheckError, (observe) => {
+    for (const r of current()) {
+      if (r.reason) observe(1, { namespace: r.namespace, database: r.name, type: r.type, reason: r.reason });
+    }
+  });
+  const counts = () => {
+    const byType = new Map<string, { total: number; available: number }>(
+      [...DATABASE_TYPES, 'all'].map((type) => [type, { total: 0, available: 0 }]),
+    );
+    for (const r of current()) {
+      for (const type of [r.type, 'all']) {
+        const entry = byType.get(type) as { total: number; available: number };
+        entry.total += 1;
+        if (r.connected) entry.available += 1;
+      }
+    }
+    return byType;
+  };
+  const observeCounts = (pick: (entry: { total: number; available: number }) => number) => {
+    return (observe: (value: number, labels: Readonly<Record<string, string>>) => void) => {
+      if (results.size === 0 && !synced) return;
+      for (const [type, entry] of counts()) observe(pick(entry), { type });
+    };
+  };
+  context.metrics.observe(
+    databaseTotal,
+    observeCounts((e) => e.total),
+  );
+  context.metrics.observe(
+    databaseAvailable,
+    observeCounts((e) => e.available),
+  );
+  context.metrics.observe(
+    databaseUnavailable,
+    observeCounts((e) => e.total - e.available),
+  );
+
+  const lifecycle = poller.asInstrument();
+  return {
+    ...lifecycle,
+    stop: async () => {
+      await lifecycle.stop();
+      for (const subscription of all) subscription.close();
+    },
+  };
+}
+
+export const database = defineInstrument({
+  name: 'database',
+  summary:
+    'Connectivity of KubeBlocks databases (MySQL, PostgreSQL, MongoDB, Redis): preflight, then connect + ping',
+  leaderElection: true,
+  needsCluster: true,
+  configSchema: databaseConfig,
+  metrics: databaseMetrics,
+  create: createDatabase,
+});
