@@ -1,0 +1,163 @@
+/**
+ * database benchmark: N KubeBlocks databases (a quarter of each type) checked in one run against
+ * the real PostgreSQL, MariaDB and Redis on this machine and a MongoDB wire server in a child
+ * process, many logical names per server. Half the databases go through the whole preflight
+ * (Service, Endpoints, DNS from a local DNS server), half name 127.0.0.1. Figures, not pass/fail:
+ * wall time, CPU, peak TCP sockets of this process, peak RSS.
+ *
+ * BENCH_DATABASES=1000,10000 npm run bench  (the issue's target: 10k in 5 minutes)
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { databaseConfig } from '../instruments/database/config.js';
+import { database } from '../instruments/database/database.js';
+import { TestDnsServer } from '../test/support/dns-server.js';
+import { harness } from '../test/support/harness.js';
+import { TestApiServer } from '../test/support/kube/api-server.js';
+import { testCluster } from '../test/support/kube/cluster.js';
+
+const sizes = (process.env.BENCH_DATABASES ?? '1000').split(',').map(Number);
+const USER = `ssm_bench_${randomBytes(3).toString('hex')}`;
+const PASSWORD = randomBytes(12).toString('hex');
+const TYPES = [
+  ['postgresql', 'postgresql', 5432],
+  ['apecloud-mysql', 'mysql', 3306],
+  ['redis', 'redis', 6379],
+  ['mongodb', 'mongodb', 0],
+] as const;
+
+async function startMongo(): Promise<{ port: number; stop(): void }> {
+  const script = fileURLToPath(new URL('./mongo-fixture.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, PASSWORD], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = await createInterface({ input: child.stdout })
+    [Symbol.asyncIterator]()
+    .next()
+    .then((r) => [r.value]);
+  return { port: Number(line), stop: () => child.kill() };
+}
+
+function tcpSockets(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
+}
+
+const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
+await admin.connect();
+await admin.query(`CREATE ROLE ${USER} LOGIN PASSWORD '${PASSWORD}'`);
+const maria = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+await maria.query(`CREATE USER '${USER}'@'127.0.0.1' IDENTIFIED BY '${PASSWORD}'`);
+const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+await redis.connect();
+await redis.call('ACL', 'SETUSER', USER, 'on', `>${PASSWORD}`, '+ping');
+const mongo = await startMongo();
+const dns = await TestDnsServer.start();
+
+try {
+  for (const size of sizes) {
+    const server = await TestApiServer.start();
+    server.registerType({
+      group: 'apps.kubeblocks.io',
+      version: 'v1alpha1',
+      resource: 'clusters',
+      kind: 'Cluster',
+      namespaced: true,
+    });
+    for (let i = 0; i < size; i += 1) {
+      const [definition, type, defaultPort] = TYPES[i % 4] as (typeof TYPES)[number];
+      const namespace = `ns-user${i % 200}`;
+      const name = `db-${i}`;
+      const port = type === 'mongodb' ? mongo.port : defaultPort;
+      server.create(
+        'clusters',
+        {
+          metadata: { name, namespace },
+          spec: { clusterDefinitionRef: definition },
+          status: { phase: 'Running' },
+        },
+        'apps.kubeblocks.io',
+      );
+      const viaService = i % 2 === 0;
+      const service = `${name}-svc`;
+      const host = viaService ? `${service}.${namespace}.svc` : '127.0.0.1';
+      const secretName =
+        type === 'mongodb'
+          ? `${name}-mongodb-account-root`
+          : type === 'redis'
+            ? `${name}-redis-account-default`
+            : `${name}-conn-credential`;
+      const data = { username: USER, password: PASSWORD, host, port: String(port) };
+      if (type === 'mongodb') data.username = 'root';
+      server.create('secrets', {
+        metadata: { name: secretName, namespace, labels: { 'app.kubernetes.io/managed-by': 'kubeblocks' } },
+        data: Object.fromEntries(
+          Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+        ),
+      });
+      if (viaService) {
+        server.create('services', { metadata: { name: service, namespace } });
+        server.create('endpoints', {
+          metadata: { name: service, namespace },
+          subsets: [{ addresses: [{ ip: '10.0.0.1' }] }],
+        });
+        dns.set(`${host}.cluster.local`, { a: ['127.0.0.1'] });
+      }
+    }
+    const cluster = testCluster(server);
+    const h = harness('sealos', cluster);
+    const instrument = database.create(
+      h.context('database'),
+      databaseConfig.parse({ checkInterval: '1h', checkTimeout: '10s', resolver: dns.address }),
+    ) as ReturnType<typeof database.create> & { collectNow(): Promise<void> };
+    // The first run includes the informers' initial lists; the second is a steady-state interval.
+    await instrument.start();
+    await instrument.ready?.();
+    global.gc?.();
+    const rssBefore = process.memoryUsage.rss();
+    let peakSockets = 0;
+    let peakRss = 0;
+    const sampler = setInterval(() => {
+      peakSockets = Math.max(peakSockets, tcpSockets());
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    }, 5);
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await instrument.collectNow();
+    const wallS = (performance.now() - started) / 1000;
+    const cpuUse = process.cpuUsage(cpu);
+    clearInterval(sampler);
+    global.gc?.();
+    const rssAfter = process.memoryUsage.rss();
+    const body = await h.scrape();
+    const available = /sealos_database_available\{type="all"\} (\d+)/.exec(body)?.[1];
+    console.log(
+      JSON.stringify({
+        databases: size,
+        available: Number(available),
+        wallS: Number(wallS.toFixed(2)),
+        cpuS: Number(((cpuUse.user + cpuUse.system) / 1e6).toFixed(2)),
+        peakTcpSockets: peakSockets,
+        rssBeforeRunMiB: Math.round(rssBefore / 2 ** 20),
+        peakRssMiB: Math.round(peakRss / 2 ** 20),
+        rssAfterRunMiB: Math.round(rssAfter / 2 ** 20),
+      }),
+    );
+    await instrument.stop();
+    await cluster.stop();
+    await server.stop();
+  }
+} finally {
+  await admin.query(`DROP ROLE IF EXISTS ${USER}`);
+  await admin.end();
+  await maria.query(`DROP USER IF EXISTS '${USER}'@'127.0.0.1'`);
+  await maria.end();
+  await redis.call('ACL', 'DELUSER', USER);
+  redis.disconnect();
+  mongo.stop();
+  await dns.stop();
+}
