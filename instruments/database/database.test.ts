@@ -203,6 +203,21 @@ test('every database gets a reason: up, no secret, no service, no endpoints, sto
     host: '127.0.0.1',
     port: String(await closedPort()),
   });
+  // Every type, by the Service name KubeBlocks gives it (no host in the Secret): no Secret,
+  // no Service, no ready endpoints.
+  const engines = [
+    ['mysql', 'apecloud-mysql', 'conn-credential', 'mysql'],
+    ['mongodb', 'mongodb', 'mongodb-account-root', 'mongodb'],
+    ['redis', 'redis', 'redis-account-default', 'redis-redis'],
+  ] as const;
+  for (const [type, definition, secretSuffix, serviceSuffix] of engines) {
+    addCluster(server, ns, `${type}-nosecret`, definition);
+    for (const outcome of ['nosvc', 'noep']) {
+      addCluster(server, ns, `${type}-${outcome}`, definition);
+      addSecret(server, ns, `${type}-${outcome}-${secretSuffix}`, { username: 'root', password: PASSWORD });
+    }
+    addService(server, ns, `${type}-noep-${serviceSuffix}`, false);
+  }
   // Not a database this instrument checks.
   addCluster(server, ns, 'events', 'kafka');
 
@@ -229,12 +244,18 @@ test('every database gets a reason: up, no secret, no service, no endpoints, sto
     'cache',
     'cache-down',
     'docs',
+    'mongodb-noep',
+    'mongodb-nosvc',
     'my-badpw',
     'my-up',
+    'mysql-noep',
+    'mysql-nosvc',
     'pg-nodns',
     'pg-noep',
     'pg-nosvc',
     'pg-up',
+    'redis-noep',
+    'redis-nosvc',
   ]);
   assert.ok(!body.includes(PASSWORD), 'no password in the exposition');
 
