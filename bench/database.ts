@@ -11,11 +11,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { databaseConfig } from '../instruments/database/config.js';
 import { database } from '../instruments/database/database.js';
+import { createDatabaseLogins } from '../test/support/database-servers.js';
 import { TestDnsServer } from '../test/support/dns-server.js';
 import { harness } from '../test/support/harness.js';
 import { TestApiServer } from '../test/support/kube/api-server.js';
@@ -47,14 +45,7 @@ function tcpSockets(): number {
   return process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
 }
 
-const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
-await admin.connect();
-await admin.query(`CREATE ROLE ${USER} LOGIN PASSWORD '${PASSWORD}'`);
-const maria = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
-await maria.query(`CREATE USER '${USER}'@'127.0.0.1' IDENTIFIED BY '${PASSWORD}'`);
-const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-await redis.connect();
-await redis.call('ACL', 'SETUSER', USER, 'on', `>${PASSWORD}`, '+ping');
+const dropLogins = await createDatabaseLogins(USER, PASSWORD);
 const mongo = await startMongo();
 const dns = await TestDnsServer.start();
 
@@ -152,12 +143,7 @@ try {
     await server.stop();
   }
 } finally {
-  await admin.query(`DROP ROLE IF EXISTS ${USER}`);
-  await admin.end();
-  await maria.query(`DROP USER IF EXISTS '${USER}'@'127.0.0.1'`);
-  await maria.end();
-  await redis.call('ACL', 'DELUSER', USER);
-  redis.disconnect();
+  await dropLogins();
   mongo.stop();
   await dns.stop();
 }

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { Redis } from 'ioredis';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import { closedPort, createDatabaseLogins } from '../../test/support/database-servers.js';
 import { TestDnsServer } from '../../test/support/dns-server.js';
 import { assertGolden, harness, samples } from '../../test/support/harness.js';
 import { eventually } from '../../test/support/http.js';
@@ -76,14 +73,6 @@ function addService(server: TestApiServer, namespace: string, name: string, read
   });
 }
 
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 test('Cluster and Secret transforms keep what a check needs and drop the rest', () => {
   const v1 = leanCluster({
     metadata: { name: 'a', namespace: 'n' },
@@ -120,21 +109,9 @@ test('every database gets a reason: up, no secret, no service, no endpoints, sto
   registerKubeBlocks(server);
   const dns = await TestDnsServer.start();
   const mongo = await MongoWireServer.start({ users: { root: PASSWORD } });
-  const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
-  await admin.connect();
-  await admin.query(`CREATE ROLE ${USER} LOGIN PASSWORD '${PASSWORD}'`);
-  const maria = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
-  await maria.query(`CREATE USER '${USER}'@'127.0.0.1' IDENTIFIED BY '${PASSWORD}'`);
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-  await redis.connect();
-  await redis.call('ACL', 'SETUSER', USER, 'on', `>${PASSWORD}`, '+ping');
+  const dropLogins = await createDatabaseLogins(USER, PASSWORD);
   t.after(async () => {
-    await admin.query(`DROP ROLE IF EXISTS ${USER}`);
-    await admin.end();
-    await maria.query(`DROP USER IF EXISTS '${USER}'@'127.0.0.1'`);
-    await maria.end();
-    await redis.call('ACL', 'DELUSER', USER);
-    redis.disconnect();
+    await dropLogins();
     await mongo.stop();
     await dns.stop();
   });

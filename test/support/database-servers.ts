@@ -1,0 +1,71 @@
+/**
+ * The machine's database servers for tests and benches: one login on each (PostgreSQL role,
+ * MariaDB user, Redis ACL user) made for the run and removed after, plus the two listeners
+ * every connection test needs: a closed port and one that never answers.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+
+/** Creates `user` with `password` on PostgreSQL, MariaDB and Redis; resolves to the cleanup. */
+export async function createDatabaseLogins(user: string, password: string): Promise<() => Promise<void>> {
+  const postgres = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
+  await postgres.connect();
+  await postgres.query(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
+  await postgres.query(`CREATE ROLE ${user}_nologin NOLOGIN`);
+  const maria = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+  await maria.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`);
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  await redis.connect();
+  await redis.call('ACL', 'SETUSER', user, 'on', `>${password}`, '+ping');
+  return async () => {
+    await postgres.query(`DROP ROLE IF EXISTS ${user}`);
+    await postgres.query(`DROP ROLE IF EXISTS ${user}_nologin`);
+    await postgres.end();
+    await maria.query(`DROP USER IF EXISTS '${user}'@'127.0.0.1'`);
+    await maria.end();
+    await redis.call('ACL', 'DELUSER', user);
+    redis.disconnect();
+  };
+}
+
+/** A port nothing listens on: bound, then closed. */
+export async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export interface SilentServer {
+  readonly port: number;
+  /** Connections still open from the server's side: a client that leaks its socket shows here. */
+  openConnections(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Accepts connections and never says a word, as a hung server does. */
+export async function silentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    // Read (and drop) what the client sends, so its hang-up is seen.
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    openConnections: () =>
+      new Promise((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
