@@ -6,6 +6,7 @@ import type { InstrumentDefinition } from '../lib/instrument.js';
 import { cloudbalance } from './cloudbalance/cloudbalance.js';
 import { cockroachlicense } from './cockroachlicense/cockroachlicense.js';
 import { database } from './database/database.js';
+import { domain } from './domain/domain.js';
 import { lvm } from './lvm/lvm.js';
 import { node } from './node/node.js';
 import { pod } from './pod/pod.js';
@@ -16,6 +17,7 @@ export const instruments: readonly InstrumentDefinition[] = [
   cloudbalance,
   cockroachlicense,
   database,
+  domain,
   lvm,
   node,
   pod,

@@ -107,6 +107,11 @@ test('SPEC names are pinned', () => {
     'sealos_database_total{type}',
     'sealos_database_available{type}',
     'sealos_database_unavailable{type}',
+    'sealos_domain_health{domain,type}',
+    'sealos_domain_dns_status{domain,error_type}',
+    'sealos_domain_status{domain,ip,check_type,error_type}',
+    'sealos_domain_cert_expiry_seconds{domain,ip,error_type}',
+    'sealos_domain_response_time_seconds{domain,ip}',
   ]) {
     assert.ok(names.includes(pinned), `${pinned} not in ${names.join(' ')}`);
   }

@@ -18,6 +18,11 @@ const INSTRUMENT_API = new Set([
   'lib/poller.ts',
   'lib/config/duration.ts',
   'lib/config/redact.ts',
+  // Probe machinery shared by the probe instruments (domain, registryproxy).
+  'lib/probe/fanout.ts',
+  'lib/probe/http-probe.ts',
+  'lib/probe/probe-error.ts',
+  'lib/probe/resolve.ts',
 ]);
 
 async function sources(dir: string): Promise<string[]> {

@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration } from '../../lib/config/duration.js';
+import { resolverAddress } from '../../lib/probe/resolve.js';
 
 const concurrency = (defaultValue: number) => z.number().int().min(1).max(10_000).default(defaultValue);
 
@@ -40,16 +40,3 @@ export const databaseConfig = z
   .prefault({});
 
 export type DatabaseConfig = z.output<typeof databaseConfig>;
-
-/** `10.0.0.1:53`, `[fd00::a]:53` or a bare IP (port 53); undefined when it is none of these. */
-export function resolverAddress(value: string): string | undefined {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  const [host, port] = bracketed
-    ? [bracketed[1] ?? '', bracketed[2] ?? '53']
-    : value.includes(':') && isIP(value) !== 6
-      ? [value.slice(0, value.lastIndexOf(':')), value.slice(value.lastIndexOf(':') + 1)]
-      : [value, '53'];
-  const portNumber = Number(port);
-  if (!isIP(host) || !Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65_535) return undefined;
-  return isIP(host) === 6 ? `[${host}]:${portNumber}` : `${host}:${portNumber}`;
-}

@@ -13,8 +13,9 @@ import {
   type WatchScope,
 } from '../../lib/instrument.js';
 import { Poller } from '../../lib/poller.js';
+import { resolverAddress } from '../../lib/probe/resolve.js';
 import { type CheckResult, checkDatabase } from './check.js';
-import { type DatabaseConfig, databaseConfig, resolverAddress } from './config.js';
+import { type DatabaseConfig, databaseConfig } from './config.js';
 import { CONNECTORS } from './connectors.js';
 import {
   type Credentials,

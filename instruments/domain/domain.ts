@@ -1,0 +1,242 @@
+/**
+ * domain: DNS, TLS certificate and HTTP probes of configured endpoints, every resolved address on
+ * its own, so one bad backend behind a name shows. Cluster-independent, but one prober is enough:
+ * runs on the leader.
+ */
+import { defineInstrument, type InstrumentContext } from '../../lib/instrument.js';
+import { Poller } from '../../lib/poller.js';
+import { healthCounts, probeAll, type TargetOutcome } from '../../lib/probe/fanout.js';
+import { type HttpProbeResult, probeHttp } from '../../lib/probe/http-probe.js';
+import type { ProbeErrorType } from '../../lib/probe/probe-error.js';
+import { HostResolver } from '../../lib/probe/resolve.js';
+import { type DomainConfig, type DomainEntry, domainConfig, type Endpoint, parseEndpoint } from './config.js';
+import {
+  domainCertExpiry,
+  domainDnsStatus,
+  domainHealth,
+  domainMetrics,
+  domainResponseTime,
+  domainStatus,
+} from './metrics.js';
+
+const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+interface CheckOutcome {
+  readonly ok: boolean;
+  readonly errorType: ProbeErrorType | '';
+}
+
+export interface AddressResult {
+  readonly seconds: number;
+  readonly http?: CheckOutcome;
+  readonly cert?: CheckOutcome & { readonly expirySeconds?: number };
+}
+
+interface DomainTarget {
+  readonly entry: DomainEntry;
+  readonly endpoint: Endpoint;
+}
+
+function statusAccepted(status: number, expected: readonly number[]): boolean {
+  return expected.length === 0 ? status >= 200 && status < 500 : expected.includes(status);
+}
+
+function certificateCheck(result: HttpProbeResult, entry: DomainEntry, nowMs: number): AddressResult['cert'] {
+  const certificate = result.certificate;
+  if (!certificate) return { ok: false, errorType: result.error?.errorType ?? 'unknown' };
+  const expirySeconds = Math.round((certificate.notAfterMs - nowMs) / 1000);
+  // Dates by this process's clock; trust and the name only when verification is on.
+  const problem: ProbeErrorType | undefined =
+    certificate.notAfterMs <= nowMs
+      ? 'cert_expired'
+      : certificate.notBeforeMs > nowMs
+        ? 'cert_not_yet_valid'
+        : entry.skipTLSVerify
+          ? undefined
+          : certificate.problem?.errorType;
+  return problem
+    ? { ok: false, errorType: problem, expirySeconds }
+    : { ok: true, errorType: '', expirySeconds };
+}
+
+function createDomain(context: InstrumentContext, config: DomainConfig) {
+  const resolver = new HostResolver({
+    server: config.resolver,
+    ipv4: config.includeIPv4,
+    ipv6: config.includeIPv6,
+    timeoutMs: Math.min(config.checkTimeout, 10_000),
+  });
+  const targets: DomainTarget[] = config.domains.map((entry) => ({
+    entry,
+    endpoint: parseEndpoint(entry.endpoint) as Endpoint,
+  }));
+  let outcomes: TargetOutcome<DomainTarget, AddressResult>[] = [];
+
+  /** The HTTP check, following redirects: same host keeps the address, another is resolved. */
+  async function httpCheck(
+    target: DomainTarget,
+    firstAddress: string,
+    first: HttpProbeResult,
+    signal: AbortSignal,
+  ): Promise<CheckOutcome> {
+    let result = first;
+    let url = new URL(
+      `${target.endpoint.scheme}://${target.endpoint.host}:${target.endpoint.port}${target.entry.path}`,
+    );
+    let method = target.entry.method;
+    for (let hop = 0; ; hop += 1) {
+      if (result.error) return { ok: false, errorType: result.error.errorType };
+      const status = result.statusCode ?? 0;
+      const location = result.headers?.location;
+      if (
+        !target.entry.followHTTPRedirects ||
+        !REDIRECTS.has(status) ||
+        typeof location !== 'string' ||
+        hop >= MAX_REDIRECTS
+      ) {
+        return statusAccepted(status, target.entry.expectedStatusCodes)
+          ? { ok: true, errorType: '' }
+          : { ok: false, errorType: 'unexpected_status' };
+      }
+      const next = new URL(location, url);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        return { ok: false, errorType: 'unexpected_status' };
+      if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) method = 'GET';
+      const scheme = next.protocol === 'https:' ? 'https' : 'http';
+      const port = Number(next.port) || (scheme === 'https' ? 443 : 80);
+      const host = next.hostname.replace(/^\[|\]$/g, '');
+      const sameOrigin =
+        host === target.endpoint.host && port === target.endpoint.port && scheme === target.endpoint.scheme;
+      let address: string;
+      try {
+        address = sameOrigin ? firstAddress : ((await resolver.resolve(host))[0] as string);
+      } catch (error) {
+        return { ok: false, errorType: (error as { errorType?: ProbeErrorType }).errorType ?? 'dns_error' };
+      }
+      url = next;
+      result = await probeHttp({
+        scheme,
+        host,
+        port,
+        address,
+        path: `${next.pathname}${next.search}`,
+        method,
+        headers: target.entry.headers,
+        verifyTls: !target.entry.skipTLSVerify,
+        timeoutMs: config.checkTimeout,
+        dialAttempts: config.dialRetries,
+        signal,
+      });
+    }
+  }
+
+  async function probeAddress(target: DomainTarget, address: string, signal: AbortSignal) {
+    const https = target.endpoint.scheme === 'https';
+    const first = await probeHttp({
+      ...target.endpoint,
+      address,
+      path: target.entry.path,
+      method: target.entry.method,
+      headers: target.entry.headers,
+      verifyTls: !target.entry.skipTLSVerify,
+      timeoutMs: config.checkTimeout,
+      dialAttempts: config.dialRetries,
+      sendRequest: config.includeHTTPCheck,
+      signal,
+    });
+    const cert =
+      https && config.includeCertCheck
+        ? certificateCheck(first, target.entry, context.clock.now())
+        : undefined;
+    const http = config.includeHTTPCheck ? await httpCheck(target, address, first, signal) : undefined;
+    const result: AddressResult = {
+      seconds: first.seconds,
+      ...(http ? { http } : {}),
+      ...(cert ? { cert } : {}),
+    };
+    return { healthy: (http?.ok ?? true) && (cert?.ok ?? true), result };
+  }
+
+  const poller = new Poller(context, {
+    intervalMs: config.checkInterval,
+    // Every address is cut at checkTimeout; redirects and queueing may add to a run.
+    timeoutMs: Math.max(config.checkInterval, config.checkTimeout * 2),
+    run: async (signal) => {
+      outcomes = await probeAll({
+        targets,
+        hostOf: (target) => target.endpoint.host,
+        resolver,
+        concurrency: config.concurrency,
+        probe: (target, address) => probeAddress(target, address, signal),
+      });
+      const failing = outcomes.filter((o) => o.dnsError || o.addresses.some((a) => !a.healthy)).length;
+      context.logger.debug({ domains: outcomes.length, failing }, 'domains probed');
+      return undefined;
+    },
+  });
+
+  context.metrics.observe(domainHealth, (observe) => {
+    for (const outcome of outcomes) {
+      for (const [type, value] of healthCounts(outcome))
+        observe(value, { domain: outcome.target.entry.endpoint, type });
+    }
+  });
+  context.metrics.observe(domainDnsStatus, (observe) => {
+    for (const outcome of outcomes) {
+      observe(outcome.dnsError ? 0 : 1, {
+        domain: outcome.target.entry.endpoint,
+        error_type: outcome.dnsError?.errorType ?? '',
+      });
+    }
+  });
+  context.metrics.observe(domainStatus, (observe) => {
+    for (const outcome of outcomes) {
+      for (const { address, result } of outcome.addresses) {
+        for (const [checkType, check] of [
+          ['http', result.http],
+          ['cert', result.cert],
+        ] as const) {
+          if (!check) continue;
+          observe(check.ok ? 1 : 0, {
+            domain: outcome.target.entry.endpoint,
+            ip: address,
+            check_type: checkType,
+            error_type: check.errorType,
+          });
+        }
+      }
+    }
+  });
+  context.metrics.observe(domainCertExpiry, (observe) => {
+    for (const outcome of outcomes) {
+      for (const { address, result } of outcome.addresses) {
+        if (result.cert?.expirySeconds === undefined) continue;
+        observe(result.cert.expirySeconds, {
+          domain: outcome.target.entry.endpoint,
+          ip: address,
+          error_type: result.cert.errorType,
+        });
+      }
+    }
+  });
+  context.metrics.observe(domainResponseTime, (observe) => {
+    for (const outcome of outcomes) {
+      for (const { address, result } of outcome.addresses) {
+        observe(result.seconds, { domain: outcome.target.entry.endpoint, ip: address });
+      }
+    }
+  });
+
+  return poller.asInstrument();
+}
+
+export const domain = defineInstrument({
+  name: 'domain',
+  summary: 'DNS, TLS certificate and HTTP probes of configured endpoints, per resolved address',
+  leaderElection: true,
+  needsCluster: false,
+  configSchema: domainConfig,
+  metrics: domainMetrics,
+  create: createDomain,
+});
