@@ -10,6 +10,7 @@ import { domain } from './domain/domain.js';
 import { lvm } from './lvm/lvm.js';
 import { node } from './node/node.js';
 import { pod } from './pod/pod.js';
+import { registryproxy } from './registryproxy/registryproxy.js';
 import { userbalance } from './userbalance/userbalance.js';
 import { zombie } from './zombie/zombie.js';
 
@@ -21,6 +22,7 @@ export const instruments: readonly InstrumentDefinition[] = [
   lvm,
   node,
   pod,
+  registryproxy,
   userbalance,
   zombie,
 ];

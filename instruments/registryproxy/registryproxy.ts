@@ -1,0 +1,176 @@
+/**
+ * registryproxy: Docker registry mirrors, per resolved address: the `/v2/` API answers (a 401
+ * with a challenge counts, as registries answer so) and a given manifest can be fetched.
+ * Runs on the leader.
+ */
+import { defineInstrument, type InstrumentContext } from '../../lib/instrument.js';
+import { Poller } from '../../lib/poller.js';
+import { healthCounts, probeAll, type TargetOutcome } from '../../lib/probe/fanout.js';
+import { type HttpProbeResult, probeHttp } from '../../lib/probe/http-probe.js';
+import type { ProbeErrorType } from '../../lib/probe/probe-error.js';
+import { HostResolver } from '../../lib/probe/resolve.js';
+import {
+  parseRegistryEndpoint,
+  type RegistryEndpoint,
+  type RegistryEntry,
+  type RegistryproxyConfig,
+  registryproxyConfig,
+} from './config.js';
+import {
+  registryProxyDnsStatus,
+  registryProxyHealth,
+  registryProxyResponseTime,
+  registryProxyStatus,
+  registryproxyMetrics,
+} from './metrics.js';
+
+interface RegistryTarget {
+  readonly entry: RegistryEntry;
+  readonly endpoint: RegistryEndpoint;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly statusCode: number;
+  readonly errorType: ProbeErrorType | '';
+  readonly seconds: number;
+}
+
+export type AddressChecks = Readonly<Record<'api' | 'manifest', CheckResult>>;
+
+/** `/v2/` is reachable on 2xx, or on 401 carrying a challenge: the API is there, it wants a token. */
+export function apiReachable(result: HttpProbeResult): boolean {
+  const status = result.statusCode ?? 0;
+  return (status >= 200 && status < 300) || (status === 401 && Boolean(result.headers?.['www-authenticate']));
+}
+
+function checkOf(result: HttpProbeResult, ok: (result: HttpProbeResult) => boolean): CheckResult {
+  const statusCode = result.statusCode ?? 0;
+  if (result.error)
+    return { ok: false, statusCode, errorType: result.error.errorType, seconds: result.seconds };
+  const passed = ok(result);
+  return { ok: passed, statusCode, errorType: passed ? '' : 'unexpected_status', seconds: result.seconds };
+}
+
+function createRegistryproxy(context: InstrumentContext, config: RegistryproxyConfig) {
+  const resolver = new HostResolver({
+    server: config.resolver,
+    ipv4: config.includeIPv4,
+    ipv6: config.includeIPv6,
+    timeoutMs: Math.min(config.checkTimeout, 10_000),
+  });
+  const targets: RegistryTarget[] = config.registries.map((entry) => {
+    const endpoint = parseRegistryEndpoint(entry.endpoint) as RegistryEndpoint;
+    return {
+      entry,
+      endpoint,
+      labels: {
+        endpoint: entry.endpoint,
+        scheme: endpoint.scheme,
+        host: endpoint.host,
+        port: String(endpoint.port),
+        info: entry.info,
+        repository: entry.repository,
+        reference: entry.reference,
+      },
+    };
+  });
+  let outcomes: TargetOutcome<RegistryTarget, AddressChecks>[] = [];
+
+  async function probeAddress(target: RegistryTarget, address: string, signal: AbortSignal) {
+    const request = (path: string, headers: Record<string, string>) =>
+      probeHttp({
+        ...target.endpoint,
+        address,
+        path,
+        method: 'GET',
+        headers: { ...target.entry.headers, ...headers },
+        verifyTls: true,
+        timeoutMs: config.checkTimeout,
+        dialAttempts: 1,
+        signal,
+      });
+    const [api, manifest] = await Promise.all([
+      request('/v2/', {}),
+      request(`/v2/${target.entry.repository}/manifests/${target.entry.reference}`, {
+        accept: target.entry.manifestAcceptHeader,
+      }),
+    ]);
+    const result: AddressChecks = {
+      api: checkOf(api, apiReachable),
+      manifest: checkOf(manifest, (r) => (r.statusCode ?? 0) >= 200 && (r.statusCode ?? 0) < 300),
+    };
+    return { healthy: result.api.ok && result.manifest.ok, result };
+  }
+
+  const poller = new Poller(context, {
+    intervalMs: config.checkInterval,
+    timeoutMs: Math.max(config.checkInterval, config.checkTimeout * 2),
+    run: async (signal) => {
+      outcomes = await probeAll({
+        targets,
+        hostOf: (target) => target.endpoint.host,
+        resolver,
+        concurrency: config.concurrency,
+        probe: (target, address) => probeAddress(target, address, signal),
+      });
+      return undefined;
+    },
+  });
+
+  context.metrics.observe(registryProxyHealth, (observe) => {
+    for (const outcome of outcomes) {
+      for (const [type, value] of healthCounts(outcome)) observe(value, { ...outcome.target.labels, type });
+    }
+  });
+  context.metrics.observe(registryProxyDnsStatus, (observe) => {
+    for (const outcome of outcomes) {
+      observe(outcome.dnsError ? 0 : 1, {
+        ...outcome.target.labels,
+        error_type: outcome.dnsError?.errorType ?? '',
+      });
+    }
+  });
+  context.metrics.observe(registryProxyStatus, (observe) => {
+    for (const outcome of outcomes) {
+      for (const { address, result } of outcome.addresses) {
+        for (const checkType of ['api', 'manifest'] as const) {
+          const check = result[checkType];
+          observe(check.ok ? 1 : 0, {
+            ...outcome.target.labels,
+            ip: address,
+            check_type: checkType,
+            status_code: String(check.statusCode),
+            error_type: check.errorType,
+          });
+        }
+      }
+    }
+  });
+  context.metrics.observe(registryProxyResponseTime, (observe) => {
+    for (const outcome of outcomes) {
+      for (const { address, result } of outcome.addresses) {
+        for (const checkType of ['api', 'manifest'] as const) {
+          observe(result[checkType].seconds, {
+            ...outcome.target.labels,
+            ip: address,
+            check_type: checkType,
+          });
+        }
+      }
+    }
+  });
+
+  return poller.asInstrument();
+}
+
+export const registryproxy = defineInstrument({
+  name: 'registryproxy',
+  summary: 'Docker registry mirrors per resolved address: the /v2/ API and a manifest fetch',
+  leaderElection: true,
+  needsCluster: false,
+  configSchema: registryproxyConfig,
+  metrics: registryproxyMetrics,
+  create: createRegistryproxy,
+});
