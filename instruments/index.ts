@@ -7,6 +7,7 @@ import { cloudbalance } from './cloudbalance/cloudbalance.js';
 import { cockroachlicense } from './cockroachlicense/cockroachlicense.js';
 import { database } from './database/database.js';
 import { domain } from './domain/domain.js';
+import { imagepull } from './imagepull/imagepull.js';
 import { lvm } from './lvm/lvm.js';
 import { node } from './node/node.js';
 import { pod } from './pod/pod.js';
@@ -19,6 +20,7 @@ export const instruments: readonly InstrumentDefinition[] = [
   cockroachlicense,
   database,
   domain,
+  imagepull,
   lvm,
   node,
   pod,

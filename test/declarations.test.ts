@@ -112,6 +112,8 @@ test('SPEC names are pinned', () => {
     'sealos_domain_status{domain,ip,check_type,error_type}',
     'sealos_domain_cert_expiry_seconds{domain,ip,error_type}',
     'sealos_domain_response_time_seconds{domain,ip}',
+    'sealos_image_pull_failures{namespace,pod,node,registry,image,reason}',
+    'sealos_image_pull_slow{namespace,pod,node,registry,image}',
     'sealos_registry_proxy_health{endpoint,scheme,host,port,info,repository,reference,type}',
     'sealos_registry_proxy_dns_status{endpoint,scheme,host,port,info,repository,reference,error_type}',
     'sealos_registry_proxy_status{endpoint,scheme,host,port,info,repository,reference,ip,check_type,status_code,error_type}',

@@ -1,0 +1,338 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assertGolden, harness, samples } from '../../test/support/harness.js';
+import { eventually } from '../../test/support/http.js';
+import { clusterFixture } from '../../test/support/kube/cluster.js';
+import { imagepullConfig } from './config.js';
+import { imagepull } from './imagepull.js';
+import { classifyPullFailure, pulledSeconds } from './reasons.js';
+import { parseImageReference, registryOf } from './reference.js';
+
+const NOW = Date.parse('2026-11-25T10:00:00Z');
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+test("image references normalise by Docker's rules", () => {
+  const cases: [string, string, string, string | undefined][] = [
+    ['nginx', 'docker.io', 'library/nginx', 'latest'],
+    ['nginx:1.27', 'docker.io', 'library/nginx', '1.27'],
+    ['bitnami/redis:7.2', 'docker.io', 'bitnami/redis', '7.2'],
+    ['docker.io/nginx', 'docker.io', 'library/nginx', 'latest'],
+    ['index.docker.io/library/nginx:1', 'docker.io', 'library/nginx', '1'],
+    ['ghcr.io/labring/sealos:v5', 'ghcr.io', 'labring/sealos', 'v5'],
+    ['registry.k8s.io/pause:3.9', 'registry.k8s.io', 'pause', '3.9'],
+    ['localhost/app', 'localhost', 'app', 'latest'],
+    ['localhost:5000/team/app:dev', 'localhost:5000', 'team/app', 'dev'],
+    ['127.0.0.1:5000/app', '127.0.0.1:5000', 'app', 'latest'],
+    ['hub.sealos.cn/ns-abc/app:v1', 'hub.sealos.cn', 'ns-abc/app', 'v1'],
+    ['registry.cn-hangzhou.aliyuncs.com/acme/api:2', 'registry.cn-hangzhou.aliyuncs.com', 'acme/api', '2'],
+    [`quay.io/prometheus/node-exporter@${DIGEST}`, 'quay.io', 'prometheus/node-exporter', undefined],
+    [`r.example:5000/a/b:tag@${DIGEST}`, 'r.example:5000', 'a/b', 'tag'],
+  ];
+  for (const [reference, registry, repository, tag] of cases) {
+    const parsed = parseImageReference(reference);
+    assert.equal(parsed?.registry, registry, reference);
+    assert.equal(parsed?.repository, repository, reference);
+    assert.equal(parsed?.tag, tag, reference);
+  }
+  for (const bad of ['', 'Nginx', 'nginx:', 'a b', 'nginx@sha256:short', 'UPPER/case:1']) {
+    assert.equal(parseImageReference(bad), undefined, bad);
+    assert.equal(registryOf(bad), 'unknown');
+  }
+});
+
+test('kubelet messages from containerd and CRI-O map to the closed set of reasons', () => {
+  const cases: [string, string, string][] = [
+    // containerd
+    [
+      'ErrImagePull',
+      'rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:nope": failed to resolve reference "docker.io/library/nginx:nope": docker.io/library/nginx:nope: not found',
+      'image_not_found',
+    ],
+    [
+      'ErrImagePull',
+      'rpc error: code = Unknown desc = failed to pull and unpack image "ghcr.io/acme/private:1": failed to resolve reference "ghcr.io/acme/private:1": failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://ghcr.io/token?scope=repository%3Aacme%2Fprivate%3Apull&service=ghcr.io: 401 Unauthorized',
+      'unauthorized',
+    ],
+    [
+      'ErrImagePull',
+      'rpc error: code = Unknown desc = failed to pull and unpack image "docker.io/library/nginx:1.27": failed to copy: httpReadSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/library/nginx/manifests/sha256:abc: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit.',
+      'rate_limited',
+    ],
+    [
+      'ErrImagePull',
+      'rpc error: code = Unknown desc = failed to pull and unpack image "docker.io/library/nginx:1.27": failed to resolve reference "docker.io/library/nginx:1.27": failed to do request: Head "https://registry-1.docker.io/v2/library/nginx/manifests/1.27": dial tcp 54.236.113.205:443: i/o timeout',
+      'io_timeout',
+    ],
+    [
+      'ErrImagePull',
+      'rpc error: code = Unknown desc = failed to pull and unpack image "10.0.0.5:5000/app:1": failed to resolve reference "10.0.0.5:5000/app:1": failed to do request: Head "https://10.0.0.5:5000/v2/app/manifests/1": dial tcp 10.0.0.5:5000: connect: connection refused',
+      'connection_refused',
+    ],
+    [
+      'ErrImagePull',
+      'rpc error: code = Unknown desc = failed to pull and unpack image "registry.internal/app:1": failed to resolve reference "registry.internal/app:1": failed to do request: Head "https://registry.internal/v2/app/manifests/1": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+      'tls_handshake_error',
+    ],
+    [
+      'ErrImagePull',
+      'rpc error: code = Unknown desc = failed to pull and unpack image "docker.io/library/nginx:1": failed to resolve reference "docker.io/library/nginx:1": failed to do request: Head "https://registry-1.docker.io/v2/library/nginx/manifests/1": proxyconnect tcp: dial tcp 10.0.0.1:3128: connect: connection refused',
+      'proxy_error',
+    ],
+    [
+      'ErrImagePull',
+      'rpc error: code = Unknown desc = failed to pull and unpack image "docker.io/library/nginx:1": failed to resolve reference "docker.io/library/nginx:1": failed to do request: Head "https://registry-1.docker.io/v2/library/nginx/manifests/1": EOF',
+      'network_error',
+    ],
+    // CRI-O
+    [
+      'ErrImagePull',
+      'rpc error: code = Unknown desc = reading manifest nope in docker.io/library/nginx: manifest unknown: manifest unknown',
+      'image_not_found',
+    ],
+    [
+      'ErrImagePull',
+      'initializing source docker://quay.io/acme/private:1: reading manifest 1 in quay.io/acme/private: unauthorized: access to the requested resource is not authorized',
+      'unauthorized',
+    ],
+    [
+      'ErrImagePull',
+      'pinging container registry registry.example.com: Get "https://registry.example.com/v2/": dial tcp: lookup registry.example.com: no such host',
+      'network_error',
+    ],
+    ['ErrImagePull', 'something the runtime never said before', 'unknown'],
+    // kubelet's own
+    ['ImagePullBackOff', 'Back-off pulling image "nginx:nope"', 'back_off_pulling_image'],
+    [
+      'InvalidImageName',
+      'Failed to apply default image tag "Nginx": couldn\'t parse image reference "Nginx": invalid reference format: repository name must be lowercase',
+      'invalidimagename',
+    ],
+    [
+      'ErrImageNeverPull',
+      'Container image "app:local" is not present with pull policy of Never',
+      'errimageneverpull',
+    ],
+    ['RegistryUnavailable', 'registry unavailable', 'registryunavailable'],
+  ];
+  for (const [waiting, message, expected] of cases) {
+    assert.equal(classifyPullFailure(waiting, message), expected, message.slice(0, 80));
+  }
+});
+
+test('the pull time in a Pulled message', () => {
+  assert.equal(
+    pulledSeconds(
+      'Successfully pulled image "nginx:1.27" in 3.201s (3.201s including waiting). Image size: 72099410 bytes.',
+    ),
+    3.201,
+  );
+  assert.equal(pulledSeconds('Successfully pulled image "big:1" in 6m2.5s (6m3s including waiting)'), 362.5);
+  assert.equal(pulledSeconds('Successfully pulled image "x" in 512ms (512ms including waiting)'), 0.512);
+  assert.equal(pulledSeconds('Container image "nginx:1.27" already present on machine'), undefined);
+});
+
+function pod(
+  name: string,
+  node: string,
+  containers: { name: string; image: string; waiting?: { reason: string; message?: string }; id?: string }[],
+  startTime = '2026-11-25T09:50:00Z',
+) {
+  return {
+    metadata: { name, namespace: 'ns-a', uid: `uid-${name}` },
+    spec: { nodeName: node, containers: containers.map((c) => ({ name: c.name, image: c.image })) },
+    status: {
+      phase: 'Pending',
+      startTime,
+      containerStatuses: containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        ready: false,
+        restartCount: 0,
+        ...(c.id ? { containerID: c.id } : {}),
+        state: c.waiting ? { waiting: c.waiting } : { running: { startedAt: startTime } },
+      })),
+    },
+  };
+}
+
+function event(
+  name: string,
+  podName: string,
+  container: string,
+  reason: string,
+  message: string,
+  at: string,
+) {
+  return {
+    metadata: { name, namespace: 'ns-a' },
+    involvedObject: {
+      kind: 'Pod',
+      namespace: 'ns-a',
+      name: podName,
+      fieldPath: `spec.containers{${container}}`,
+    },
+    reason,
+    message,
+    type: reason === 'Failed' ? 'Warning' : 'Normal',
+    firstTimestamp: at,
+    lastTimestamp: at,
+    source: { component: 'kubelet', host: 'node-1' },
+  };
+}
+
+test('pods in each failure state and slow pulls, with events (golden); a fixed pod goes; back-off keeps the root cause', async (t) => {
+  const { server, cluster } = await clusterFixture(t);
+  const notFound =
+    'rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:nope": not found';
+  server.create(
+    'pods',
+    pod('missing', 'node-1', [
+      { name: 'web', image: 'nginx:nope', waiting: { reason: 'ErrImagePull', message: notFound } },
+    ]),
+  );
+  // Back-off with a generic message: the Failed event still says why.
+  server.create(
+    'pods',
+    pod('private', 'node-1', [
+      {
+        name: 'app',
+        image: 'ghcr.io/acme/private:1',
+        waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "ghcr.io/acme/private:1"' },
+      },
+    ]),
+  );
+  server.create(
+    'events',
+    event(
+      'private.1',
+      'private',
+      'app',
+      'Failed',
+      'Failed to pull image "ghcr.io/acme/private:1": failed to authorize: 401 Unauthorized',
+      '2026-11-25T09:55:00Z',
+    ),
+  );
+  server.create(
+    'pods',
+    pod('badname', 'node-2', [
+      {
+        name: 'c',
+        image: 'Nginx',
+        waiting: { reason: 'InvalidImageName', message: 'invalid reference format' },
+      },
+    ]),
+  );
+  server.create(
+    'pods',
+    pod('never', 'node-2', [{ name: 'c', image: 'app:local', waiting: { reason: 'ErrImageNeverPull' } }]),
+  );
+  server.create(
+    'pods',
+    pod('limited', 'node-2', [
+      {
+        name: 'c',
+        image: 'docker.io/library/redis:7',
+        waiting: {
+          reason: 'ErrImagePull',
+          message: 'toomanyrequests: You have reached your pull rate limit',
+        },
+      },
+    ]),
+  );
+  // Slow: pulling since 09:52 by its event (8 minutes), past 5m.
+  server.create(
+    'pods',
+    pod('bigimage', 'node-3', [
+      {
+        name: 'job',
+        image: 'registry.cn-hangzhou.aliyuncs.com/acme/big:1',
+        waiting: { reason: 'ContainerCreating' },
+      },
+    ]),
+  );
+  server.create(
+    'events',
+    event(
+      'bigimage.1',
+      'bigimage',
+      'job',
+      'Pulling',
+      'Pulling image "registry.cn-hangzhou.aliyuncs.com/acme/big:1"',
+      '2026-11-25T09:52:00Z',
+    ),
+  );
+  // Creating for 10 minutes, but the image was pulled: it waits for a volume, not a pull.
+  server.create(
+    'pods',
+    pod('volume', 'node-3', [{ name: 'db', image: 'postgres:16', waiting: { reason: 'ContainerCreating' } }]),
+  );
+  server.create(
+    'events',
+    event(
+      'volume.1',
+      'volume',
+      'db',
+      'Pulled',
+      'Container image "postgres:16" already present on machine',
+      '2026-11-25T09:50:30Z',
+    ),
+  );
+  // Creating for 2 minutes: under the threshold.
+  server.create(
+    'pods',
+    pod(
+      'young',
+      'node-3',
+      [{ name: 'c', image: 'busybox', waiting: { reason: 'ContainerCreating' } }],
+      '2026-11-25T09:58:00Z',
+    ),
+  );
+  // Healthy.
+  server.create('pods', pod('fine', 'node-1', [{ name: 'c', image: 'nginx:1.27', id: 'containerd://abc' }]));
+
+  const h = harness('sealos', cluster);
+  const instrument = imagepull.create(
+    { ...h.context('imagepull'), clock: { now: () => NOW } },
+    imagepullConfig.parse({}),
+  );
+  t.after(() => instrument.stop());
+  await instrument.start();
+  await instrument.ready?.();
+  assert.equal(instrument.health().state, 'healthy');
+  await assertGolden(
+    `${samples(await h.scrape(), 'sealos_image_pull').join('\n')}\n`,
+    new URL('./testdata/imagepull.prom', import.meta.url),
+  );
+
+  // The specific reason survives ErrImagePull -> ImagePullBackOff (same node, same image).
+  server.update(
+    'pods',
+    pod('missing', 'node-1', [
+      {
+        name: 'web',
+        image: 'nginx:nope',
+        waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "nginx:nope"' },
+      },
+    ]),
+  );
+  // A fixed pod's series goes.
+  server.update(
+    'pods',
+    pod('limited', 'node-2', [{ name: 'c', image: 'docker.io/library/redis:7', id: 'containerd://def' }]),
+  );
+  const after = await eventually(
+    async () => {
+      const body = await h.scrape();
+      return body.includes('pod="limited"') || body.includes('reason="back_off_pulling_image"')
+        ? undefined
+        : body;
+    },
+    5000,
+    'fixed pod gone, back-off classified',
+  );
+  assert.ok(
+    samples(after, 'sealos_image_pull_failures').some(
+      (line) => line.includes('pod="missing"') && line.includes('reason="image_not_found"'),
+    ),
+  );
+});

@@ -1,0 +1,70 @@
+/**
+ * Kubelet waiting states and messages to the failure reasons of `image_pull_failures`.
+ */
+
+/** Waiting reasons that mean the image could not be had. */
+export const FAILURE_WAITING_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'RegistryUnavailable',
+  'InvalidImageName',
+  'ImageInspectError',
+  'ErrImageNeverPull',
+  'Cancelled',
+  // Older kubelets (dockershim) reported this one.
+  'ErrImagePullBackOff',
+]);
+
+/** Reasons whose message carries the registry's or runtime's error, and so can be classified. */
+const CLASSIFIED_WAITING_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImagePullBackOff']);
+
+export const BACK_OFF = 'back_off_pulling_image';
+
+/** Checked in order: the first match wins, so the more specific patterns come first. */
+const PATTERNS: readonly [RegExp, string][] = [
+  [/\b429\b|toomanyrequests|too many requests|rate limit/i, 'rate_limited'],
+  [/proxyconnect|proxy error/i, 'proxy_error'],
+  [/not found|manifest unknown|repository does not exist|name unknown|no such image/i, 'image_not_found'],
+  [/unauthorized|failed to authorize|authorization failed|authentication required|denied/i, 'unauthorized'],
+  [
+    /tls handshake|failed to verify certificate|x509:|certificate signed by unknown authority/i,
+    'tls_handshake_error',
+  ],
+  [/i\/o timeout|deadline exceeded|timeout awaiting/i, 'io_timeout'],
+  [/connection refused/i, 'connection_refused'],
+  [
+    /failed to do request|no such host|network is unreachable|connection reset|EOF\b|pinging container registry/i,
+    'network_error',
+  ],
+  [/back-?off pulling image/i, BACK_OFF],
+];
+
+/** The reason label for a container waiting in `waitingReason` with kubelet's `message`. */
+export function classifyPullFailure(waitingReason: string, message: string): string {
+  if (!CLASSIFIED_WAITING_REASONS.has(waitingReason)) return waitingReason.toLowerCase();
+  for (const [pattern, reason] of PATTERNS) if (pattern.test(message)) return reason;
+  return waitingReason === 'ImagePullBackOff' ? BACK_OFF : 'unknown';
+}
+
+/** "Successfully pulled image "x" in 3.2s (3.2s including waiting)" -> 3.2; undefined if not such a message. */
+export function pulledSeconds(message: string): number | undefined {
+  const match = /Successfully pulled image .* in ((?:\d+(?:\.\d+)?(?:ms|µs|us|ns|h|m|s))+)/.exec(message);
+  if (!match) return undefined;
+  let seconds = 0;
+  for (const [, value, unit] of (match[1] as string).matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|µs|us|ns)/g)) {
+    const n = Number(value);
+    seconds +=
+      unit === 'h'
+        ? n * 3600
+        : unit === 'm'
+          ? n * 60
+          : unit === 's'
+            ? n
+            : unit === 'ms'
+              ? n / 1000
+              : unit === 'ns'
+                ? n / 1e9
+                : n / 1e6;
+  }
+  return seconds;
+}
