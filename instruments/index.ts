@@ -5,6 +5,7 @@
 import type { InstrumentDefinition } from '../lib/instrument.js';
 import { cloudbalance } from './cloudbalance/cloudbalance.js';
 import { cockroachlicense } from './cockroachlicense/cockroachlicense.js';
+import { crds } from './crds/crds.js';
 import { database } from './database/database.js';
 import { domain } from './domain/domain.js';
 import { imagepull } from './imagepull/imagepull.js';
@@ -18,6 +19,7 @@ import { zombie } from './zombie/zombie.js';
 export const instruments: readonly InstrumentDefinition[] = [
   cloudbalance,
   cockroachlicense,
+  crds,
   database,
   domain,
   imagepull,

@@ -93,6 +93,11 @@ export interface InstrumentDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly needsCluster: boolean;
   readonly configSchema: Schema;
   readonly metrics: readonly MetricDeclaration[];
+  /**
+   * Metrics a configuration defines at run time (crds). Config validation checks their names
+   * against every declared metric and each other, so a clash is a config error with its path.
+   */
+  readonly configuredMetrics?: (config: z.output<Schema>) => readonly MetricDeclaration[];
   create(context: InstrumentContext, config: z.output<Schema>): Instrument;
 }
 

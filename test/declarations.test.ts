@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { instruments } from '../instruments/index.js';
+import { configSchema } from '../lib/config/schema.js';
 import {
   catalogMarkdown,
   metricCatalog,
@@ -142,4 +143,25 @@ test('lib/version.ts matches package.json', async () => {
     version: string;
   };
   assert.equal(VERSION, pkg.version);
+});
+
+test('metrics a configuration defines (crds) may not take a declared name', () => {
+  const entry = (name: string) => ({
+    crds: [
+      {
+        name: 'x',
+        gvr: { version: 'v1', resource: 'things' },
+        metrics: [{ type: 'gauge', name, path: 'spec.a' }],
+      },
+    ],
+  });
+  const clash = configSchema.safeParse({ collectors: { crds: entry('node_healthy') } });
+  assert.equal(clash.success, false);
+  assert.match(
+    JSON.stringify(clash.error?.issues),
+    /metric \\"node_healthy\\" is already defined by the node collector/,
+  );
+  const self = configSchema.safeParse({ collectors: { crds: entry('state_metric_collector_success') } });
+  assert.match(JSON.stringify(self.error?.issues), /already defined by the self-metrics/);
+  assert.equal(configSchema.safeParse({ collectors: { crds: entry('my_gauge') } }).success, true);
 });

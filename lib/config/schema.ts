@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { instruments } from '../../instruments/index.js';
+import { selfMetrics } from '../telemetry/self-metrics.js';
 import { duration } from './duration.js';
 
 const listenAddress = z
@@ -130,6 +131,31 @@ const collectors = z
   )
   .prefault({});
 
+/** Names a configuration defines (crds) must not clash with declared ones, nor with each other. */
+function checkConfiguredMetrics(collectors: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const taken = new Map<string, string>();
+  for (const definition of instruments) {
+    for (const declaration of definition.metrics)
+      taken.set(declaration.name, `the ${definition.name} collector`);
+  }
+  for (const declaration of selfMetrics) taken.set(declaration.name, 'the self-metrics');
+  for (const definition of instruments) {
+    if (!definition.configuredMetrics) continue;
+    for (const declaration of definition.configuredMetrics(collectors[definition.name] as never)) {
+      const owner = taken.get(declaration.name);
+      if (owner) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['collectors', definition.name],
+          message: `metric "${declaration.name}" is already defined by ${owner}`,
+          input: declaration.name,
+        });
+      }
+      taken.set(declaration.name, `collectors.${definition.name}`);
+    }
+  }
+}
+
 export const configSchema = z
   .strictObject({
     server,
@@ -149,6 +175,7 @@ export const configSchema = z
     collectors,
   })
   .superRefine((config, ctx) => {
+    checkConfiguredMetrics(config.collectors as Record<string, unknown>, ctx);
     if (config.leaderElection.renewDeadline >= config.leaderElection.leaseDuration) {
       ctx.addIssue({
         code: 'custom',

@@ -53,7 +53,7 @@ function hostHeader(host: string, port: number, scheme: 'http' | 'https'): strin
 
 function certificateOf(socket: TLSSocket): CertificateDetails | undefined {
   const peer = socket.getPeerCertificate();
-  if (!peer || !peer.valid_to) return undefined;
+  if (!peer?.valid_to) return undefined;
   const code = socket.authorizationError ? String(socket.authorizationError) : '';
   const problem = code ? new ProbeError(certErrorType(code), `certificate: ${code}`) : undefined;
   return {
