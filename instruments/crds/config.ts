@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from '../../lib/config/duration.js';
 import { PathError, parsePath } from './path.js';
 
 export const METRIC_TYPES = [
@@ -95,6 +96,12 @@ const crd = z.strictObject({
   }),
   /** Empty watches all namespaces (and is the only choice for cluster-scoped resources). */
   namespaces: z.array(z.string().min(1)).default([]),
+  /**
+   * Accepted so the original chart's values load unchanged. Series here follow every watch event
+   * and informers are shared, so there is nothing to resync per entry (the shared informers'
+   * resync is performance.informerResyncPeriod).
+   */
+  resyncPeriod: duration('10m').optional(),
   /** label name -> path, on every metric of this entry. */
   commonLabels: z.record(labelName, fieldPath).default({}),
   metrics: z.array(metric).min(1),

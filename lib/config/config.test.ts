@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -201,6 +201,30 @@ test("the original's example config loads unchanged, with its values where they 
   assert.equal(internal?.skipTLSVerify, true);
   assert.equal(internal?.path, '/healthz?ready=true');
   assert.equal(internal?.headers['X-Probe'], 'sealos-state-metrics');
+});
+
+test('the config the original Helm chart renders from its default values loads unchanged', async () => {
+  // The original chart writes `config` plus these top-level values into its ConfigMap.
+  const values = parseYaml(
+    await readFile(new URL('../../test/fixtures/original/chart-values.yaml', import.meta.url), 'utf8'),
+    'chart-values.yaml',
+  ) as Record<string, Record<string, unknown>>;
+  const { config } = buildConfig(
+    {
+      ...values.config,
+      leaderElection: values.leaderElection,
+      enabledCollectors: values.enabledCollectors,
+      identity: values.identity,
+      collectors: values.collectors,
+    },
+    {},
+  );
+  assert.ok(config.enabledCollectors.includes('crds'));
+  const crds = config.collectors.crds as { crds: { name: string; metrics: unknown[] }[] };
+  assert.deepEqual(
+    crds.crds.map((entry) => entry.name),
+    ['kubeblocks-cluster', 'kubeblocks-backup', 'devbox'],
+  );
 });
 
 test('the config hash is stable across key order and changes with content', async () => {
