@@ -4,10 +4,8 @@
  * BSS QueryAccountBalance (@alicloud/bssopenapi20171214 on @alicloud/openapi-core), VolcEngine
  * billing QueryBalanceAcct (@volcengine/openapi's signed generic call on its billing service).
  */
-import * as bss from '@alicloud/bssopenapi20171214';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
-import { billing as volcBilling } from '@volcengine/openapi';
-import { billing } from 'tencentcloud-sdk-nodejs/tencentcloud/services/billing/index.js';
+import type * as bss from '@alicloud/bssopenapi20171214';
+import type { $OpenApiUtil } from '@alicloud/openapi-core';
 import { centsToUnits, parseDecimalAmount } from './amounts.js';
 
 export interface Credentials {
@@ -35,8 +33,20 @@ export function splitEndpoint(
   return { protocol: 'https', host: endpoint || fallbackHost };
 }
 
+// The provider SDKs are loaded on first use: together they cost over 100 MiB of memory, which a
+// process that never asks a provider should not pay.
+const loadTencent = () => import('tencentcloud-sdk-nodejs/tencentcloud/services/billing/index.js');
+const loadAlicloud = () =>
+  Promise.all([import('@alicloud/bssopenapi20171214'), import('@alicloud/openapi-core')]);
+const loadVolcengine = () => import('@volcengine/openapi');
+let tencentSdk: ReturnType<typeof loadTencent> | undefined;
+let alicloudSdk: ReturnType<typeof loadAlicloud> | undefined;
+let volcengineSdk: ReturnType<typeof loadVolcengine> | undefined;
+
 export async function tencentBalance(query: BalanceQuery): Promise<number> {
   const { protocol, host } = splitEndpoint(query.endpoint, 'billing.tencentcloudapi.com');
+  tencentSdk ??= loadTencent();
+  const { billing } = await tencentSdk;
   const client = new billing.v20180709.Client({
     credential: { secretId: query.credentials.accessKeyId, secretKey: query.credentials.accessKeySecret },
     region: query.regionId,
@@ -60,13 +70,15 @@ export type Provider = 'alicloud' | 'tencentcloud' | 'volcengine';
 type BssClientClass = new (
   config: $OpenApiUtil.Config,
 ) => { queryAccountBalance(): Promise<bss.QueryAccountBalanceResponse> };
-const bssModule = bss as unknown as { default: { default?: BssClientClass } & BssClientClass };
-const BssClient: BssClientClass = bssModule.default.default ?? bssModule.default;
 
 export async function alicloudBalance(query: BalanceQuery): Promise<number> {
   const { protocol, host } = splitEndpoint(query.endpoint, 'business.aliyuncs.com');
+  alicloudSdk ??= loadAlicloud();
+  const [bssSdk, openApi] = await alicloudSdk;
+  const bssModule = bssSdk as unknown as { default: { default?: BssClientClass } & BssClientClass };
+  const BssClient: BssClientClass = bssModule.default.default ?? bssModule.default;
   const client = new BssClient(
-    new $OpenApiUtil.Config({
+    new openApi.$OpenApiUtil.Config({
       accessKeyId: query.credentials.accessKeyId,
       accessKeySecret: query.credentials.accessKeySecret,
       regionId: query.regionId || 'cn-hangzhou',
@@ -91,6 +103,8 @@ interface VolcResponse {
 
 export async function volcengineBalance(query: BalanceQuery): Promise<number> {
   const { protocol, host } = splitEndpoint(query.endpoint, 'billing.volcengineapi.com');
+  volcengineSdk ??= loadVolcengine();
+  const { billing: volcBilling } = await volcengineSdk;
   const service = new volcBilling.BillingService({
     accessKeyId: query.credentials.accessKeyId,
     secretKey: query.credentials.accessKeySecret,

@@ -2,11 +2,17 @@
  * One connect + authenticate + ping per database type, with the real driver. Every connector
  * leaves nothing open: no pool, no reconnect, no socket once it returns or its signal aborts.
  */
-import { Redis } from 'ioredis';
-import { MongoClient } from 'mongodb';
-import { createConnection } from 'mysql2';
-import pg from 'pg';
 import type { DatabaseType } from './discovery.js';
+
+// Drivers load on first use: a process that checks no MongoDB should not carry its driver.
+const loadPg = () => import('pg');
+const loadMysql = () => import('mysql2');
+const loadMongo = () => import('mongodb');
+const loadRedis = () => import('ioredis');
+let pgDriver: ReturnType<typeof loadPg> | undefined;
+let mysqlDriver: ReturnType<typeof loadMysql> | undefined;
+let mongoDriver: ReturnType<typeof loadMongo> | undefined;
+let redisDriver: ReturnType<typeof loadRedis> | undefined;
 
 export interface Endpoint {
   /** The resolved address connected to. */
@@ -31,6 +37,8 @@ async function guarded(signal: AbortSignal, teardown: () => void | Promise<void>
 }
 
 const postgresql: Connector = async (endpoint, timeoutMs, signal) => {
+  pgDriver ??= loadPg();
+  const pg = (await pgDriver).default;
   const client = new pg.Client({
     host: endpoint.address,
     port: endpoint.port,
@@ -68,6 +76,8 @@ const postgresql: Connector = async (endpoint, timeoutMs, signal) => {
 };
 
 const mysql: Connector = async (endpoint, timeoutMs, signal) => {
+  mysqlDriver ??= loadMysql();
+  const { createConnection } = await mysqlDriver;
   const connection = createConnection({
     host: endpoint.address,
     port: endpoint.port,
@@ -95,6 +105,8 @@ const mysql: Connector = async (endpoint, timeoutMs, signal) => {
 };
 
 const mongodb: Connector = async (endpoint, timeoutMs, signal) => {
+  mongoDriver ??= loadMongo();
+  const { MongoClient } = await mongoDriver;
   const host = endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address;
   const client = new MongoClient(`mongodb://${host}:${endpoint.port}/`, {
     auth: { username: endpoint.username, password: endpoint.password },
@@ -129,6 +141,8 @@ const mongodb: Connector = async (endpoint, timeoutMs, signal) => {
 };
 
 const redis: Connector = async (endpoint, timeoutMs, signal) => {
+  redisDriver ??= loadRedis();
+  const { Redis } = await redisDriver;
   const client = new Redis({
     host: endpoint.address,
     port: endpoint.port,
