@@ -19,6 +19,7 @@ const INSTRUMENT_API = new Set([
   'lib/config/duration.ts',
   'lib/config/redact.ts',
   // Probe machinery shared by the probe instruments (domain, registryproxy).
+  'lib/probe/config.ts',
   'lib/probe/fanout.ts',
   'lib/probe/http-probe.ts',
   'lib/probe/probe-error.ts',

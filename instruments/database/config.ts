@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../lib/config/duration.js';
-import { resolverAddress } from '../../lib/probe/resolve.js';
+import { resolverSetting } from '../../lib/probe/config.js';
 
 const concurrency = (defaultValue: number) => z.number().int().min(1).max(10_000).default(defaultValue);
 
@@ -29,12 +29,7 @@ export const databaseConfig = z
      * A DNS server (`host:port`) for the preflight lookup instead of the system resolver.
      * Service names (`x.ns.svc`) are then qualified with `clusterDomain`.
      */
-    resolver: z
-      .string()
-      .default('')
-      .refine((value) => value === '' || resolverAddress(value) !== undefined, {
-        message: 'must be host:port with an IP address, e.g. 10.96.0.10:53',
-      }),
+    resolver: resolverSetting,
     clusterDomain: z.string().min(1).default('cluster.local'),
   })
   .prefault({});

@@ -288,7 +288,7 @@ test('namespaces limit discovery; without KubeBlocks the run fails with a clear 
 });
 
 test('config: bad values name the field', () => {
-  assert.throws(() => databaseConfig.parse({ resolver: 'dns.example:53' }), /host:port with an IP address/);
+  assert.throws(() => databaseConfig.parse({ resolver: 'dns.example:53' }), /must be ip:port/);
   assert.throws(() => databaseConfig.parse({ mysqlConcurrency: 0 }), /mysqlConcurrency/);
   assert.throws(() => databaseConfig.parse({ clusterApiVersion: 'clusters' }), /group\/version/);
   assert.equal(databaseConfig.parse({}).redisConcurrency, 100);

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration } from '../../lib/config/duration.js';
-import { resolverAddress } from '../../lib/probe/resolve.js';
+import { probeSettings } from '../../lib/probe/config.js';
 
 export interface Endpoint {
   readonly scheme: 'http' | 'https';
@@ -64,19 +64,9 @@ export const domainConfig = z
     checkTimeout: duration('30s', { min: '100ms' }),
     /** Connection attempts per address (TCP, and TLS for https). */
     dialRetries: z.number().int().min(1).max(10).default(3),
-    includeIPv4: z.boolean().default(true),
-    includeIPv6: z.boolean().default(true),
     includeCertCheck: z.boolean().default(true),
     includeHTTPCheck: z.boolean().default(true),
-    /** A DNS server `ip:port` instead of the system resolver. */
-    resolver: z
-      .string()
-      .default('')
-      .refine((value) => value === '' || resolverAddress(value) !== undefined, {
-        message: 'must be ip:port, e.g. 10.96.0.10:53',
-      }),
-    /** Probes in flight at once, over all domains and addresses. */
-    concurrency: z.number().int().min(1).max(1000).default(32),
+    ...probeSettings,
   })
   .prefault({});
 

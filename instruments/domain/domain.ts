@@ -4,11 +4,9 @@
  * runs on the leader.
  */
 import { defineInstrument, type InstrumentContext } from '../../lib/instrument.js';
-import { Poller } from '../../lib/poller.js';
-import { healthCounts, probeAll, type TargetOutcome } from '../../lib/probe/fanout.js';
+import { healthCounts, probeLoop } from '../../lib/probe/fanout.js';
 import { type HttpProbeResult, probeHttp } from '../../lib/probe/http-probe.js';
 import type { ProbeErrorType } from '../../lib/probe/probe-error.js';
-import { HostResolver } from '../../lib/probe/resolve.js';
 import { type DomainConfig, type DomainEntry, domainConfig, type Endpoint, parseEndpoint } from './config.js';
 import {
   domainCertExpiry,
@@ -61,17 +59,10 @@ function certificateCheck(result: HttpProbeResult, entry: DomainEntry, nowMs: nu
 }
 
 function createDomain(context: InstrumentContext, config: DomainConfig) {
-  const resolver = new HostResolver({
-    server: config.resolver,
-    ipv4: config.includeIPv4,
-    ipv6: config.includeIPv6,
-    timeoutMs: Math.min(config.checkTimeout, 10_000),
-  });
   const targets: DomainTarget[] = config.domains.map((entry) => ({
     entry,
     endpoint: parseEndpoint(entry.endpoint) as Endpoint,
   }));
-  let outcomes: TargetOutcome<DomainTarget, AddressResult>[] = [];
 
   /** The HTTP check, following redirects: same host keeps the address, another is resolved. */
   async function httpCheck(
@@ -158,32 +149,22 @@ function createDomain(context: InstrumentContext, config: DomainConfig) {
     return { healthy: (http?.ok ?? true) && (cert?.ok ?? true), result };
   }
 
-  const poller = new Poller(context, {
-    intervalMs: config.checkInterval,
-    // Every address is cut at checkTimeout; redirects and queueing may add to a run.
-    timeoutMs: Math.max(config.checkInterval, config.checkTimeout * 2),
-    run: async (signal) => {
-      outcomes = await probeAll({
-        targets,
-        hostOf: (target) => target.endpoint.host,
-        resolver,
-        concurrency: config.concurrency,
-        probe: (target, address) => probeAddress(target, address, signal),
-      });
-      const failing = outcomes.filter((o) => o.dnsError || o.addresses.some((a) => !a.healthy)).length;
-      context.logger.debug({ domains: outcomes.length, failing }, 'domains probed');
-      return undefined;
-    },
-  });
+  const { poller, outcomes, resolver } = probeLoop(
+    context,
+    config,
+    targets,
+    (target) => target.endpoint.host,
+    probeAddress,
+  );
 
   context.metrics.observe(domainHealth, (observe) => {
-    for (const outcome of outcomes) {
+    for (const outcome of outcomes()) {
       for (const [type, value] of healthCounts(outcome))
         observe(value, { domain: outcome.target.entry.endpoint, type });
     }
   });
   context.metrics.observe(domainDnsStatus, (observe) => {
-    for (const outcome of outcomes) {
+    for (const outcome of outcomes()) {
       observe(outcome.dnsError ? 0 : 1, {
         domain: outcome.target.entry.endpoint,
         error_type: outcome.dnsError?.errorType ?? '',
@@ -191,7 +172,7 @@ function createDomain(context: InstrumentContext, config: DomainConfig) {
     }
   });
   context.metrics.observe(domainStatus, (observe) => {
-    for (const outcome of outcomes) {
+    for (const outcome of outcomes()) {
       for (const { address, result } of outcome.addresses) {
         for (const [checkType, check] of [
           ['http', result.http],
@@ -209,7 +190,7 @@ function createDomain(context: InstrumentContext, config: DomainConfig) {
     }
   });
   context.metrics.observe(domainCertExpiry, (observe) => {
-    for (const outcome of outcomes) {
+    for (const outcome of outcomes()) {
       for (const { address, result } of outcome.addresses) {
         if (result.cert?.expirySeconds === undefined) continue;
         observe(result.cert.expirySeconds, {
@@ -221,7 +202,7 @@ function createDomain(context: InstrumentContext, config: DomainConfig) {
     }
   });
   context.metrics.observe(domainResponseTime, (observe) => {
-    for (const outcome of outcomes) {
+    for (const outcome of outcomes()) {
       for (const { address, result } of outcome.addresses) {
         observe(result.seconds, { domain: outcome.target.entry.endpoint, ip: address });
       }

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration } from '../../lib/config/duration.js';
-import { resolverAddress } from '../../lib/probe/resolve.js';
+import { probeSettings } from '../../lib/probe/config.js';
 
 export interface RegistryEndpoint {
   readonly scheme: 'http' | 'https';
@@ -63,17 +63,7 @@ export const registryproxyConfig = z
     checkInterval: duration('1m', { min: '5s' }),
     /** One request (the /v2/ check or the manifest fetch) to one address. */
     checkTimeout: duration('30s', { min: '100ms' }),
-    includeIPv4: z.boolean().default(true),
-    includeIPv6: z.boolean().default(true),
-    /** A DNS server `ip:port` instead of the system resolver. */
-    resolver: z
-      .string()
-      .default('')
-      .refine((value) => value === '' || resolverAddress(value) !== undefined, {
-        message: 'must be ip:port, e.g. 10.96.0.10:53',
-      }),
-    /** Addresses probed at once, over all registries. */
-    concurrency: z.number().int().min(1).max(1000).default(32),
+    ...probeSettings,
   })
   .prefault({});
 

@@ -4,11 +4,9 @@
  * Runs on the leader.
  */
 import { defineInstrument, type InstrumentContext } from '../../lib/instrument.js';
-import { Poller } from '../../lib/poller.js';
-import { healthCounts, probeAll, type TargetOutcome } from '../../lib/probe/fanout.js';
+import { healthCounts, probeLoop } from '../../lib/probe/fanout.js';
 import { type HttpProbeResult, probeHttp } from '../../lib/probe/http-probe.js';
 import type { ProbeErrorType } from '../../lib/probe/probe-error.js';
-import { HostResolver } from '../../lib/probe/resolve.js';
 import {
   parseRegistryEndpoint,
   type RegistryEndpoint,
@@ -54,12 +52,6 @@ function checkOf(result: HttpProbeResult, ok: (result: HttpProbeResult) => boole
 }
 
 function createRegistryproxy(context: InstrumentContext, config: RegistryproxyConfig) {
-  const resolver = new HostResolver({
-    server: config.resolver,
-    ipv4: config.includeIPv4,
-    ipv6: config.includeIPv6,
-    timeoutMs: Math.min(config.checkTimeout, 10_000),
-  });
   const targets: RegistryTarget[] = config.registries.map((entry) => {
     const endpoint = parseRegistryEndpoint(entry.endpoint) as RegistryEndpoint;
     return {
@@ -76,7 +68,6 @@ function createRegistryproxy(context: InstrumentContext, config: RegistryproxyCo
       },
     };
   });
-  let outcomes: TargetOutcome<RegistryTarget, AddressChecks>[] = [];
 
   async function probeAddress(target: RegistryTarget, address: string, signal: AbortSignal) {
     const request = (path: string, headers: Record<string, string>) =>
@@ -104,28 +95,21 @@ function createRegistryproxy(context: InstrumentContext, config: RegistryproxyCo
     return { healthy: result.api.ok && result.manifest.ok, result };
   }
 
-  const poller = new Poller(context, {
-    intervalMs: config.checkInterval,
-    timeoutMs: Math.max(config.checkInterval, config.checkTimeout * 2),
-    run: async (signal) => {
-      outcomes = await probeAll({
-        targets,
-        hostOf: (target) => target.endpoint.host,
-        resolver,
-        concurrency: config.concurrency,
-        probe: (target, address) => probeAddress(target, address, signal),
-      });
-      return undefined;
-    },
-  });
+  const { poller, outcomes } = probeLoop(
+    context,
+    config,
+    targets,
+    (target) => target.endpoint.host,
+    probeAddress,
+  );
 
   context.metrics.observe(registryProxyHealth, (observe) => {
-    for (const outcome of outcomes) {
+    for (const outcome of outcomes()) {
       for (const [type, value] of healthCounts(outcome)) observe(value, { ...outcome.target.labels, type });
     }
   });
   context.metrics.observe(registryProxyDnsStatus, (observe) => {
-    for (const outcome of outcomes) {
+    for (const outcome of outcomes()) {
       observe(outcome.dnsError ? 0 : 1, {
         ...outcome.target.labels,
         error_type: outcome.dnsError?.errorType ?? '',
@@ -133,7 +117,7 @@ function createRegistryproxy(context: InstrumentContext, config: RegistryproxyCo
     }
   });
   context.metrics.observe(registryProxyStatus, (observe) => {
-    for (const outcome of outcomes) {
+    for (const outcome of outcomes()) {
       for (const { address, result } of outcome.addresses) {
         for (const checkType of ['api', 'manifest'] as const) {
           const check = result[checkType];
@@ -149,7 +133,7 @@ function createRegistryproxy(context: InstrumentContext, config: RegistryproxyCo
     }
   });
   context.metrics.observe(registryProxyResponseTime, (observe) => {
-    for (const outcome of outcomes) {
+    for (const outcome of outcomes()) {
       for (const { address, result } of outcome.addresses) {
         for (const checkType of ['api', 'manifest'] as const) {
           observe(result[checkType].seconds, {

@@ -3,8 +3,10 @@
  * its own under one concurrency limit, and count healthy and unhealthy addresses.
  */
 import pLimit from 'p-limit';
+import type { InstrumentContext } from '../instrument.js';
+import { Poller } from '../poller.js';
 import { ProbeError } from './probe-error.js';
-import type { HostResolver } from './resolve.js';
+import { HostResolver } from './resolve.js';
 
 export interface AddressOutcome<R> {
   readonly address: string;
@@ -60,4 +62,51 @@ export function healthCounts(outcome: TargetOutcome<unknown, unknown>): [string,
     ['healthy_ips', healthy],
     ['unhealthy_ips', outcome.addresses.length - healthy],
   ];
+}
+
+export interface ProbeLoopSettings {
+  readonly checkInterval: number;
+  readonly checkTimeout: number;
+  readonly resolver: string;
+  readonly includeIPv4: boolean;
+  readonly includeIPv6: boolean;
+  readonly concurrency: number;
+}
+
+/**
+ * A probe instrument's loop: every interval, resolve and probe every target's addresses; the
+ * latest outcomes are what its metrics read. A run may last up to an interval (at least two
+ * check timeouts, for redirects and queueing), each address being cut at its own timeout.
+ */
+export function probeLoop<T, R>(
+  context: InstrumentContext,
+  settings: ProbeLoopSettings,
+  targets: readonly T[],
+  hostOf: (target: T) => string,
+  probe: (target: T, address: string, signal: AbortSignal) => Promise<{ healthy: boolean; result: R }>,
+): { poller: Poller; outcomes: () => readonly TargetOutcome<T, R>[]; resolver: HostResolver } {
+  const resolver = new HostResolver({
+    server: settings.resolver,
+    ipv4: settings.includeIPv4,
+    ipv6: settings.includeIPv6,
+    timeoutMs: Math.min(settings.checkTimeout, 10_000),
+  });
+  let outcomes: TargetOutcome<T, R>[] = [];
+  const poller = new Poller(context, {
+    intervalMs: settings.checkInterval,
+    timeoutMs: Math.max(settings.checkInterval, settings.checkTimeout * 2),
+    run: async (signal) => {
+      outcomes = await probeAll({
+        targets,
+        hostOf,
+        resolver,
+        concurrency: settings.concurrency,
+        probe: (target, address) => probe(target, address, signal),
+      });
+      const failing = outcomes.filter((o) => o.dnsError || o.addresses.some((a) => !a.healthy)).length;
+      context.logger.debug({ targets: outcomes.length, failing }, 'probed');
+      return undefined;
+    },
+  });
+  return { poller, outcomes: () => outcomes, resolver };
 }
