@@ -3,8 +3,8 @@
  * ready endpoints (both from the shared informers, no API call per check), and does the host
  * resolve. The address resolved here is the one connected to, so a check looks the name up once.
  */
-import { lookup, Resolver } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { ProbeError } from '../../lib/probe/probe-error.js';
+import { HostResolver } from '../../lib/probe/resolve.js';
 import { CheckFailure } from './failure.js';
 
 /** The longest a lookup may take, whatever the check timeout: DNS answers fast or not at all. */
@@ -45,58 +45,35 @@ export function checkService(host: string, clusterDomain: string, state: Service
   }
 }
 
-/** Resolves hosts to one address: the system resolver, or a configured DNS server. */
+/**
+ * Resolves a database host to the one address connected to, with the probe instruments'
+ * resolver (system, or a configured DNS server). A configured server gets no search list, so
+ * Service names are qualified as the cluster does.
+ */
 export class AddressResolver {
-  readonly #resolver: Resolver | undefined;
+  readonly #hosts: HostResolver;
   readonly #clusterDomain: string;
-  readonly #timeoutMs: number;
+  readonly #custom: boolean;
 
   constructor(options: { server: string | undefined; clusterDomain: string; checkTimeoutMs: number }) {
-    this.#timeoutMs = Math.min(DNS_TIMEOUT_MS, options.checkTimeoutMs);
     this.#clusterDomain = options.clusterDomain;
-    if (options.server) {
-      this.#resolver = new Resolver({ timeout: this.#timeoutMs, tries: 1 });
-      this.#resolver.setServers([options.server]);
-    }
+    this.#custom = Boolean(options.server);
+    this.#hosts = new HostResolver({
+      server: options.server ?? '',
+      ipv4: true,
+      ipv6: true,
+      timeoutMs: Math.min(DNS_TIMEOUT_MS, options.checkTimeoutMs),
+    });
   }
 
   async resolve(host: string): Promise<string> {
-    if (isIP(host)) return host;
+    const name =
+      this.#custom && /\.svc\.?$/.test(host) ? `${host.replace(/\.$/, '')}.${this.#clusterDomain}` : host;
     try {
-      if (!this.#resolver) return await this.#systemLookup(host);
-      // The configured server gets no search list: qualify Service names as the cluster does.
-      const name = /\.svc\.?$/.test(host) ? `${host.replace(/\.$/, '')}.${this.#clusterDomain}` : host;
-      try {
-        const [address] = await this.#resolver.resolve4(name);
-        if (address) return address;
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'ENODATA') throw error;
-      }
-      const [address] = await this.#resolver.resolve6(name);
-      if (!address) throw Object.assign(new Error('no address'), { code: 'ENODATA' });
-      return address;
+      return (await this.#hosts.resolve(name))[0] as string;
     } catch (error) {
-      if (error instanceof CheckFailure) throw error;
-      const code = (error as { code?: string }).code ?? 'error';
-      throw new CheckFailure('dns', `DNS lookup of ${host} failed: ${code}`);
-    }
-  }
-
-  async #systemLookup(host: string): Promise<string> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const result = await Promise.race([
-        lookup(host),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })),
-            this.#timeoutMs,
-          );
-        }),
-      ]);
-      return result.address;
-    } finally {
-      clearTimeout(timer);
+      const type = error instanceof ProbeError ? error.errorType : 'dns_error';
+      throw new CheckFailure('dns', `DNS lookup of ${host} failed: ${type}`);
     }
   }
 }
