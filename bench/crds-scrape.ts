@@ -4,20 +4,13 @@
  */
 import { crdsConfig } from '../instruments/crds/config.js';
 import { crds } from '../instruments/crds/crds.js';
-import { KubeClient, loadKubeConfig } from '../lib/kube/client.js';
-import { Cluster } from '../lib/kube/cluster.js';
-import { DEFAULT_INFORMER_OPTIONS, InformerHub } from '../lib/kube/informer.js';
-import { LogHub } from '../lib/log.js';
 import { harness } from '../test/support/harness.js';
+import { benchCluster, requireGc } from './bench-cluster.js';
 
 const [kubeconfig = ''] = process.argv.slice(2);
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with --expose-gc');
-const access = loadKubeConfig(kubeconfig, {});
-if (!access) throw new Error('no kubeconfig');
-const client = new KubeClient(access.config, { qps: 1000, burst: 1000 });
-const hub = new InformerHub(client, new LogHub({ level: 'silent' }).child({}), DEFAULT_INFORMER_OPTIONS);
-const cluster = new Cluster(client, hub, access.source);
+const gc = requireGc();
+const cluster = benchCluster(kubeconfig);
+const hub = cluster.hub;
 const h = harness('sealos', cluster);
 const config = crdsConfig.parse({
   crds: [

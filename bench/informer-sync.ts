@@ -5,18 +5,12 @@
  */
 
 import { podRestarts } from '../instruments/pod/pod.js';
-import { KubeClient, loadKubeConfig } from '../lib/kube/client.js';
-import { type ApiObject, DEFAULT_INFORMER_OPTIONS, InformerHub } from '../lib/kube/informer.js';
-import { LogHub } from '../lib/log.js';
+import type { ApiObject } from '../lib/kube/informer.js';
+import { benchCluster, requireGc } from './bench-cluster.js';
 
 const [kubeconfig = '', mode = 'lean'] = process.argv.slice(2);
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with --expose-gc');
-
-const access = loadKubeConfig(kubeconfig, {});
-if (!access) throw new Error('no kubeconfig');
-const client = new KubeClient(access.config, { qps: 1000, burst: 1000 });
-const hub = new InformerHub(client, new LogHub({ level: 'silent' }).child({}), DEFAULT_INFORMER_OPTIONS);
+const gc = requireGc();
+const hub = benchCluster(kubeconfig).hub;
 gc();
 const heapBefore = process.memoryUsage().heapUsed;
 const started = performance.now();

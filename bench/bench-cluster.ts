@@ -1,0 +1,20 @@
+/** The Cluster a bench child process works against: the API server its parent started, quiet logs. */
+import { KubeClient, loadKubeConfig } from '../lib/kube/client.js';
+import { Cluster } from '../lib/kube/cluster.js';
+import { DEFAULT_INFORMER_OPTIONS, InformerHub } from '../lib/kube/informer.js';
+import { LogHub } from '../lib/log.js';
+
+export function benchCluster(kubeconfig: string): Cluster {
+  const access = loadKubeConfig(kubeconfig, {});
+  if (!access) throw new Error('no kubeconfig');
+  const client = new KubeClient(access.config, { qps: 1000, burst: 1000 });
+  const hub = new InformerHub(client, new LogHub({ level: 'silent' }).child({}), DEFAULT_INFORMER_OPTIONS);
+  return new Cluster(client, hub, access.source);
+}
+
+/** `global.gc`, which the bench children need for retained-memory figures. */
+export function requireGc(): () => void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  return gc;
+}
