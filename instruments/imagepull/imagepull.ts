@@ -145,8 +145,19 @@ function createImagepull(context: InstrumentContext, config: ImagepullConfig) {
         ),
       )
     : [];
+  // The pull history is rebuilt only after an event changed, not twice on every scrape.
+  let history = new Map<string, ContainerPulls>();
+  let historyStale = true;
+  const currentHistory = () => {
+    if (historyStale) {
+      history = pullHistory(events.flatMap((subscription) => [...subscription.items.values()]));
+      historyStale = false;
+    }
+    return history;
+  };
   for (const subscription of events) {
     subscription.onChange((type, key) => {
+      if (type !== 'resync') historyStale = true;
       if (type !== 'upsert') return;
       const event = subscription.items.get(key);
       const seconds = event?.reason === 'Pulled' ? pulledSeconds(event.message) : undefined;
@@ -167,13 +178,12 @@ function createImagepull(context: InstrumentContext, config: ImagepullConfig) {
   const allPods = function* () {
     for (const subscription of pods) yield* subscription.items.values();
   };
-  const history = () => pullHistory(events.flatMap((subscription) => [...subscription.items.values()]));
 
   context.metrics.observe(imagePullFailures, (observe) =>
-    tracker.observeFailures(allPods(), history(), observe),
+    tracker.observeFailures(allPods(), currentHistory(), observe),
   );
   context.metrics.observe(imagePullSlow, (observe) =>
-    tracker.observeSlow(allPods(), history(), context.clock.now(), observe),
+    tracker.observeSlow(allPods(), currentHistory(), context.clock.now(), observe),
   );
 
   return {
