@@ -16,7 +16,7 @@ import { database } from '../instruments/database/database.js';
 import { createDatabaseLogins } from '../test/support/database-servers.js';
 import { TestDnsServer } from '../test/support/dns-server.js';
 import { harness } from '../test/support/harness.js';
-import { TestApiServer } from '../test/support/kube/api-server.js';
+import { KUBEBLOCKS_CLUSTERS, TestApiServer } from '../test/support/kube/api-server.js';
 import { testCluster } from '../test/support/kube/cluster.js';
 
 const sizes = (process.env.BENCH_DATABASES ?? '1000').split(',').map(Number);
@@ -52,13 +52,7 @@ const dns = await TestDnsServer.start();
 try {
   for (const size of sizes) {
     const server = await TestApiServer.start();
-    server.registerType({
-      group: 'apps.kubeblocks.io',
-      version: 'v1alpha1',
-      resource: 'clusters',
-      kind: 'Cluster',
-      namespaced: true,
-    });
+    server.registerType(KUBEBLOCKS_CLUSTERS);
     for (let i = 0; i < size; i += 1) {
       const [definition, type, defaultPort] = TYPES[i % 4] as (typeof TYPES)[number];
       const namespace = `ns-user${i % 200}`;

@@ -5,7 +5,7 @@ import { closedPort, createDatabaseLogins } from '../../test/support/database-se
 import { TestDnsServer } from '../../test/support/dns-server.js';
 import { assertGolden, harness, samples } from '../../test/support/harness.js';
 import { eventually } from '../../test/support/http.js';
-import type { TestApiServer } from '../../test/support/kube/api-server.js';
+import { KUBEBLOCKS_CLUSTERS, type TestApiServer } from '../../test/support/kube/api-server.js';
 import { clusterFixture } from '../../test/support/kube/cluster.js';
 import { MongoWireServer } from '../../test/support/mongo-wire.js';
 import { databaseConfig } from './config.js';
@@ -17,16 +17,6 @@ const suffix = randomBytes(4).toString('hex');
 const USER = `ssm_db_${suffix}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
 const KUBEBLOCKS_LABELS = { 'app.kubernetes.io/managed-by': 'kubeblocks' };
-
-function registerKubeBlocks(server: TestApiServer): void {
-  server.registerType({
-    group: KUBEBLOCKS,
-    version: 'v1alpha1',
-    resource: 'clusters',
-    kind: 'Cluster',
-    namespaced: true,
-  });
-}
 
 function addCluster(
   server: TestApiServer,
@@ -106,7 +96,7 @@ test('Cluster and Secret transforms keep what a check needs and drop the rest', 
 
 test('every database gets a reason: up, no secret, no service, no endpoints, stopped, dns, wrong password, refused (golden)', async (t) => {
   const { server, cluster } = await clusterFixture(t);
-  registerKubeBlocks(server);
+  server.registerType(KUBEBLOCKS_CLUSTERS);
   const dns = await TestDnsServer.start();
   const mongo = await MongoWireServer.start({ users: { root: PASSWORD } });
   const dropLogins = await createDatabaseLogins(USER, PASSWORD);
@@ -262,7 +252,7 @@ test('every database gets a reason: up, no secret, no service, no endpoints, sto
 
 test('namespaces limit discovery; without KubeBlocks the run fails with a clear reason', async (t) => {
   const { server, cluster } = await clusterFixture(t);
-  registerKubeBlocks(server);
+  server.registerType(KUBEBLOCKS_CLUSTERS);
   addCluster(server, 'ns-a', 'pg-a', 'postgresql');
   addCluster(server, 'ns-b', 'pg-b', 'postgresql', 'Stopped');
   const h = harness('sealos', cluster);

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
-import { TestApiServer } from './api-server.js';
+import { KUBEBLOCKS_CLUSTERS, TestApiServer } from './api-server.js';
 
 function pod(name: string, labels: Record<string, string> = {}, nodeName = 'node-a') {
   return {
@@ -201,13 +201,7 @@ test('kubectl talks to it: discovery, get with selectors, JSON output', async (t
 test('custom resources by group/version/resource: list and watch through client-node', async (t) => {
   const server = await TestApiServer.start();
   t.after(() => server.stop());
-  server.registerType({
-    group: 'apps.kubeblocks.io',
-    version: 'v1alpha1',
-    resource: 'clusters',
-    kind: 'Cluster',
-    namespaced: true,
-  });
+  server.registerType(KUBEBLOCKS_CLUSTERS);
   server.create(
     'clusters',
     { metadata: { name: 'pg-1', namespace: 'ns-a' }, spec: { clusterDefinitionRef: 'postgresql' } },

@@ -37,6 +37,15 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: 'nodes', kind: 'NodeMetrics', namespaced: false },
 ];
 
+/** KubeBlocks' Cluster CRD (v1alpha1), which tests and benches of the database instrument serve. */
+export const KUBEBLOCKS_CLUSTERS: ResourceType = {
+  group: 'apps.kubeblocks.io',
+  version: 'v1alpha1',
+  resource: 'clusters',
+  kind: 'Cluster',
+  namespaced: true,
+};
+
 export type KubeObject = {
   apiVersion?: string;
   kind?: string;
