@@ -175,6 +175,23 @@ test('malformed YAML names the file, line and column', () => {
     /list\.yaml: the top level must be a mapping/,
   );
   assert.match(problemsOf(() => parseYaml('a: 1\na: 2\n', 'dup.yaml'))[0] ?? '', /dup\.yaml:2:1: .*unique/i);
+  // Found by the fuzzer: an alias to an anchor that does not exist failed while building the tree.
+  assert.match(problemsOf(() => parseYaml('a: *nowhere\n', 'alias.yaml'))[0] ?? '', /^alias\.yaml: .*alias/i);
+});
+
+test('a JSON config file reads as the same YAML would; a YAML file that starts with { still parses', () => {
+  const yaml = 'enabledCollectors: [zombie]\ncollectors:\n  zombie:\n    checkInterval: 10s\n';
+  const json = '\n {"enabledCollectors": ["zombie"], "collectors": {"zombie": {"checkInterval": "10s"}}}';
+  assert.deepEqual(parseYaml(json, 'c.json'), parseYaml(yaml, 'c.yaml'));
+  assert.deepEqual(
+    buildConfig(parseYaml(json, 'c.json'), {}).config,
+    buildConfig(parseYaml(yaml, 'c.yaml'), {}).config,
+  );
+  // A YAML flow mapping is not JSON (unquoted keys) and falls through to the YAML parser.
+  assert.deepEqual(parseYaml('{enabledCollectors: [zombie]}', 'flow.yaml'), {
+    enabledCollectors: ['zombie'],
+  });
+  assert.match(problemsOf(() => parseYaml('{"a": [1,', 'cut.json'))[0] ?? '', /^cut\.json:1:\d+: /);
 });
 
 test('a key with only comments under it (YAML null) means "use the defaults"', () => {

@@ -124,8 +124,27 @@ export function formatIssues(
   });
 }
 
+/**
+ * JSON is YAML, and a generated config (100k userbalance users) is usually JSON: JSON.parse reads
+ * it in a tenth of a second where the YAML parser takes seconds and a gigabyte of heap for its
+ * document tree. Anything JSON.parse refuses goes to the YAML parser, which reports line and column.
+ */
+function parseJsonConfig(text: string): unknown {
+  if (!/^\s*\{/.test(text)) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses YAML text into a tree; errors carry file, line and column. */
 export function parseYaml(text: string, fileName: string): Tree {
+  const json = parseJsonConfig(text);
+  if (json !== undefined) {
+    if (!isTree(json)) throw new ConfigError([`${fileName}: the top level must be a mapping of keys`]);
+    return json;
+  }
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     throw new ConfigError(
@@ -136,7 +155,13 @@ export function parseYaml(text: string, fileName: string): Tree {
       }),
     );
   }
-  const value: unknown = document.toJS();
+  let value: unknown;
+  try {
+    // Some problems only show when the tree is built (an alias to an anchor not yet defined).
+    value = document.toJS();
+  } catch (error) {
+    throw new ConfigError([`${fileName}: ${(error as Error).message.split('\n')[0]}`]);
+  }
   if (value === null || value === undefined) return {};
   if (!isTree(value))
     throw new ConfigError([`${fileName}: the top level must be a mapping of keys, got ${typeof value}`]);
