@@ -44,6 +44,6 @@ for (const r of rows) {
   );
 }
 console.log(
-  'baseline: plain string builder over the same state; pipeline: our MeterProvider + exposition (the /metrics path);\n' +
-    'stock: the same collection through @opentelemetry/exporter-prometheus serializer (scope and target_info off).',
+  'baseline: plain string builder over the same state; pipeline: our pull path (what /metrics runs);\n' +
+    'stock: the SDK observable gauge + @opentelemetry/exporter-prometheus serializer (scope and target_info off).',
 );

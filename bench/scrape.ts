@@ -1,14 +1,15 @@
 /**
  * One scrape benchmark in this process: N series of one 5-label gauge (the shape of user
- * balances), served by `pipeline` (our MeterProvider + exposition, the real path), `stock` (the
- * same collection through @opentelemetry/exporter-prometheus's serializer) or `baseline` (a plain
- * string builder over the same state). Prints one JSON line.
+ * balances), served by `pipeline` (our pull path, what /metrics runs), `stock` (the SDK's
+ * observable gauge and aggregation, then @opentelemetry/exporter-prometheus's serializer) or
+ * `baseline` (a plain string builder over the same state). Prints one JSON line.
  */
-import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { MetricDeclaration } from '../lib/instrument.js';
+import type { MetricDeclaration, MetricSink } from '../lib/instrument.js';
 import { formatValue } from '../lib/telemetry/exposition.js';
 import { TelemetryPipeline } from '../lib/telemetry/pipeline.js';
+import { stockExposition } from '../test/support/stock-otel.js';
+import { sealosUser } from './world-objects.js';
 
 const [mode = 'pipeline', seriesArg = '10000', iterationsArg = '5'] = process.argv.slice(2);
 const series = Number(seriesArg);
@@ -28,14 +29,7 @@ interface User {
 }
 
 const users: User[] = Array.from({ length: series }, (_, i) => ({
-  labels: {
-    region: `region-${i % 4}`,
-    uuid: `550e8400-e29b-41d4-a716-${String(i).padStart(12, '0')}`,
-    uid: `user${i}`,
-    owner: `owner${i}@example.com`,
-    type: i % 3 === 0 ? 'enterprise' : 'standard',
-    level: ['silver', 'gold', 'platinum'][i % 3] as string,
-  },
+  labels: { ...sealosUser(i) },
   value: ((i * 37) % 100_000) / 100,
 }));
 
@@ -53,14 +47,17 @@ function baselineScrape(): string {
 }
 
 const pipeline = new TelemetryPipeline({ namespace: 'sealos', resource: resourceFromAttributes({}) });
-pipeline.sink.observe(balance, (observe) => {
-  for (const user of users) observe(user.value, user.labels);
-});
-const stock = new PrometheusSerializer(undefined, false, undefined, true, true);
+const register = (sink: MetricSink) =>
+  sink.observeEach(
+    balance,
+    () => users,
+    (user, observe) => observe(user.value, user.labels),
+  );
+register(pipeline.sink);
 
 async function scrapeOnce(): Promise<number> {
   if (mode === 'baseline') return baselineScrape().length;
-  if (mode === 'stock') return stock.serialize((await pipeline.collect()).resourceMetrics).length;
+  if (mode === 'stock') return (await stockExposition(register)).length;
   return (await pipeline.scrape('text')).body.length;
 }
 

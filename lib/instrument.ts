@@ -31,9 +31,21 @@ export type Observe = (value: number, labels: Readonly<Record<string, string>>) 
 export interface MetricSink {
   /**
    * Registers the callback that reports a declared metric's current points at collection time.
-   * The callback must be cheap: it reads state the instrument already holds.
+   * The callback must be cheap: it reads state the instrument already holds. It runs in one
+   * piece, so use `observeEach` for a metric with more than a few thousand series.
    */
   observe(declaration: MetricDeclaration, callback: (observe: Observe) => void): void;
+  /**
+   * The same for a metric with one or more series per item of a collection the instrument holds
+   * (objects, users, databases): the framework walks `items()` in time slices and yields to the
+   * event loop between them, so a scrape of 100k series never holds the process for long. Items
+   * that change while a collection is walking them may be seen before or after the change.
+   */
+  observeEach<T>(
+    declaration: MetricDeclaration,
+    items: () => Iterable<T>,
+    each: (item: T, observe: Observe) => void,
+  ): void;
 }
 
 /** Outcome of one collection run, for the `state_metric_collector_*` self-metrics and /health. */

@@ -11,19 +11,23 @@ import type {
   InstrumentDefinition,
   InstrumentHealth,
   MetricDeclaration,
-  Observe,
 } from './instrument.js';
 import type { KubeClient } from './kube/client.js';
 import { LeaseElector, type LeaseSettings } from './kube/lease.js';
+import type { PipelineSink } from './telemetry/pipeline.js';
+import { EMPTY_PASS, type OpenPass, sinkOver } from './telemetry/source.js';
+
+/** The gate registers on the pipeline's own sink, where metrics are registered as passes. */
+export type GateContext = Omit<InstrumentContext, 'metrics'> & { readonly metrics: PipelineSink };
 
 export class LeaderGate implements Instrument {
   readonly #definition: InstrumentDefinition;
   readonly #config: z.output<z.ZodType>;
-  readonly #context: InstrumentContext;
+  readonly #context: GateContext;
   readonly #elector: LeaseElector;
   readonly #release: () => boolean;
-  /** The current incarnation's callback per declaration; each is registered on the pipeline once. */
-  readonly #callbacks = new Map<MetricDeclaration, (observe: Observe) => void>();
+  /** The current incarnation's pass per declaration; each is registered on the pipeline once. */
+  readonly #opens = new Map<MetricDeclaration, OpenPass>();
   #incarnation: Instrument | undefined;
   #exporting = false;
   #failure: string | undefined;
@@ -32,7 +36,7 @@ export class LeaderGate implements Instrument {
   constructor(
     definition: InstrumentDefinition,
     config: unknown,
-    context: InstrumentContext,
+    context: GateContext,
     client: KubeClient,
     lease: LeaseSettings,
     /** Whether stopping should give the lease up (process exit) or keep it (a reload takes over). */
@@ -61,16 +65,14 @@ export class LeaderGate implements Instrument {
   #gatedContext(): InstrumentContext {
     return {
       ...this.#context,
-      metrics: {
-        observe: (declaration, callback) => {
-          const registered = this.#callbacks.has(declaration);
-          this.#callbacks.set(declaration, callback);
-          if (registered) return;
-          this.#context.metrics.observe(declaration, (observe) => {
-            if (this.#exporting) this.#callbacks.get(declaration)?.(observe);
-          });
-        },
-      },
+      metrics: sinkOver((declaration, open) => {
+        const registered = this.#opens.has(declaration);
+        this.#opens.set(declaration, open);
+        if (registered) return;
+        this.#context.metrics.observeSource(declaration, () =>
+          this.#exporting ? (this.#opens.get(declaration)?.() ?? EMPTY_PASS) : EMPTY_PASS,
+        );
+      }),
     };
   }
 

@@ -124,3 +124,35 @@ test('the profiling server takes a CPU profile and a heap snapshot on loopback',
   assert.equal(heap.status, 200);
   assert.ok((JSON.parse(heap.body) as { snapshot: unknown }).snapshot, 'a V8 heap snapshot');
 });
+
+test("a scrape is cut with a 503 at the scraper's timeout header, and the next one is whole", async (t) => {
+  const { app, url } = await start({});
+  t.after(() => app.stop());
+  const slow = {
+    name: 'test_slow_objects',
+    kind: 'gauge',
+    unit: '{object}',
+    help: 'A metric whose walk takes about 1.5 s.',
+    labels: ['name'],
+  } as const;
+  const items = Array.from({ length: 3000 }, (_, i) => i);
+  app.runtime.current.pipeline.sink.observeEach(
+    slow,
+    () => items,
+    (i, observe) => {
+      const until = performance.now() + 0.5;
+      while (performance.now() < until) {} // a slow source
+      observe(i, { name: `object-${i}` });
+    },
+  );
+  // The walk needs about 1.5 s; a 503 means it was cut at the budget rather than finished.
+  const cut = await get(`${url}/metrics`, { 'x-prometheus-scrape-timeout-seconds': '0.5' });
+  assert.equal(cut.status, 503);
+  assert.match(cut.body, /did not finish within 450 ms/);
+
+  const whole = await get(`${url}/metrics`, { 'x-prometheus-scrape-timeout-seconds': '10' });
+  assert.equal(whole.status, 200);
+  assert.equal(whole.headers['transfer-encoding'], 'chunked');
+  assert.equal(whole.body.match(/^sealos_test_slow_objects\{/gm)?.length, 3000);
+  assert.match(whole.body, /^sealos_zombie_processes\{/m);
+});

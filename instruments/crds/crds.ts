@@ -101,13 +101,13 @@ function createCrds(context: InstrumentContext, config: CrdsConfig) {
         });
         return;
       }
-      context.metrics.observe(metric.declaration, (observe) => {
-        for (const subscription of subscriptions) {
-          for (const series of subscription.items.values()) {
-            for (const sample of series.samples[index] ?? []) observe(sample.value, sample.labels);
-          }
-        }
-      });
+      context.metrics.observeEach(
+        metric.declaration,
+        () => subscriptions.flatMap((subscription) => [...subscription.items.values()]),
+        (series, observe) => {
+          for (const sample of series.samples[index] ?? []) observe(sample.value, sample.labels);
+        },
+      );
     });
   }
 

@@ -197,20 +197,15 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     }
   }
 
-  context.metrics.observe(databaseConnectivity, (observe) => {
-    for (const r of current())
-      observe(r.connected ? 1 : 0, { namespace: r.namespace, database: r.name, type: r.type });
+  context.metrics.observeEach(databaseConnectivity, current, (r, observe) =>
+    observe(r.connected ? 1 : 0, { namespace: r.namespace, database: r.name, type: r.type }),
+  );
+  context.metrics.observeEach(databaseResponseTime, current, (r, observe) => {
+    if (r.seconds !== undefined)
+      observe(r.seconds, { namespace: r.namespace, database: r.name, type: r.type });
   });
-  context.metrics.observe(databaseResponseTime, (observe) => {
-    for (const r of current()) {
-      if (r.seconds !== undefined)
-        observe(r.seconds, { namespace: r.namespace, database: r.name, type: r.type });
-    }
-  });
-  context.metrics.observe(databaseCheckError, (observe) => {
-    for (const r of current()) {
-      if (r.reason) observe(1, { namespace: r.namespace, database: r.name, type: r.type, reason: r.reason });
-    }
+  context.metrics.observeEach(databaseCheckError, current, (r, observe) => {
+    if (r.reason) observe(1, { namespace: r.namespace, database: r.name, type: r.type, reason: r.reason });
   });
   const counts = () => {
     const byType = new Map<string, { total: number; available: number }>(

@@ -53,20 +53,18 @@ function createNode(context: InstrumentContext, config: NodeConfig) {
     synced = true;
   });
 
-  context.metrics.observe(nodeHealthy, (observe) => {
-    for (const node of nodes.items.values())
-      observe(abnormalConditions(node).length === 0 ? 1 : 0, { node: node.name });
-  });
-  context.metrics.observe(nodeCondition, (observe) => {
-    for (const node of nodes.items.values()) {
-      for (const condition of abnormalConditions(node)) {
-        observe(1, { node: node.name, condition: condition.type, status: condition.status });
-      }
+  const allNodes = () => nodes.items.values();
+  context.metrics.observeEach(nodeHealthy, allNodes, (node, observe) =>
+    observe(abnormalConditions(node).length === 0 ? 1 : 0, { node: node.name }),
+  );
+  context.metrics.observeEach(nodeCondition, allNodes, (node, observe) => {
+    for (const condition of abnormalConditions(node)) {
+      observe(1, { node: node.name, condition: condition.type, status: condition.status });
     }
   });
-  context.metrics.observe(nodeKubeletMetricsAvailable, (observe) => {
-    for (const node of nodes.items.values()) observe(fresh.has(node.name) ? 1 : 0, { node: node.name });
-  });
+  context.metrics.observeEach(nodeKubeletMetricsAvailable, allNodes, (node, observe) =>
+    observe(fresh.has(node.name) ? 1 : 0, { node: node.name }),
+  );
 
   return {
     ...poller.asInstrument(),

@@ -54,21 +54,17 @@ function createPod(context: InstrumentContext, config: PodConfig) {
     synced = true;
   });
 
-  context.metrics.observe(podContainerRestarts, (observe) => {
-    for (const subscription of subscriptions) {
-      for (const pod of subscription.items.values()) {
-        for (const container of pod.containers) {
-          if (container.restarts >= config.restartThreshold) {
-            observe(container.restarts, {
-              namespace: pod.namespace,
-              pod: pod.name,
-              container: container.name,
-            });
-          }
+  context.metrics.observeEach(
+    podContainerRestarts,
+    () => subscriptions.flatMap((subscription) => [...subscription.items.values()]),
+    (pod, observe) => {
+      for (const container of pod.containers) {
+        if (container.restarts >= config.restartThreshold) {
+          observe(container.restarts, { namespace: pod.namespace, pod: pod.name, container: container.name });
         }
       }
-    }
-  });
+    },
+  );
 
   return {
     start: async () => {},

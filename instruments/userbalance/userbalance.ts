@@ -34,10 +34,12 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
     },
   });
 
-  context.metrics.observe(userBalance, (observe) => {
-    for (const user of config.users as UserEntry[]) {
+  context.metrics.observeEach(
+    userBalance,
+    () => config.users as UserEntry[],
+    (user, observe) => {
       const value = balances.get(user.uid);
-      if (value === undefined) continue;
+      if (value === undefined) return;
       observe(value, {
         region: user.region,
         uuid: user.uuid,
@@ -46,8 +48,8 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
         type: user.type,
         level: user.level,
       });
-    }
-  });
+    },
+  );
 
   return poller.asInstrument();
 }

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import type { Runtime } from '../runtime.js';
-import { CONTENT_TYPES, negotiateFormat } from '../telemetry/exposition.js';
+import { CONTENT_TYPES, type Exposition, negotiateFormat } from '../telemetry/exposition.js';
 import { healthReport } from './health.js';
 
 export function sendText(
@@ -21,6 +21,30 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   sendText(res, status, `${JSON.stringify(value)}\n`, 'application/json');
 }
 
+/**
+ * How long a scrape may take: Prometheus sends its scrape timeout, and gives up at it; stopping a
+ * little earlier (0.5 s, or a tenth of a short timeout, as blackbox_exporter does) lets the
+ * answer be a clear 503 rather than a connection Prometheus has already abandoned.
+ */
+export function scrapeBudgetMs(header: string | string[] | undefined): number | undefined {
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
+  return Math.max(seconds - 0.5, seconds * 0.9) * 1000;
+}
+
+/** Resolves when the response can take more, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 export async function serveMetrics(
   runtime: Runtime,
   req: IncomingMessage,
@@ -28,12 +52,30 @@ export async function serveMetrics(
   logger: Logger,
 ) {
   const format = negotiateFormat(req.headers.accept);
-  const { body, errors } = await runtime.current.pipeline.scrape(format);
-  if (errors.length > 0) {
-    logger.warn({ errors: errors.slice(0, 5).map(String), count: errors.length }, 'metric callbacks failed');
+  const budgetMs = scrapeBudgetMs(req.headers['x-prometheus-scrape-timeout-seconds']);
+  const signal = budgetMs === undefined ? undefined : AbortSignal.timeout(budgetMs);
+  let exposition: Exposition;
+  try {
+    exposition = await runtime.current.pipeline.exposition(signal);
+  } catch (error) {
+    if (!signal?.aborted) throw error;
+    logger.warn({ budgetMs }, "scrape cut at the scraper's timeout (X-Prometheus-Scrape-Timeout-Seconds)");
+    return sendText(res, 503, `collection did not finish within ${budgetMs} ms\n`);
   }
-  res.writeHead(200, { 'content-type': CONTENT_TYPES[format], 'content-length': Buffer.byteLength(body) });
-  res.end(req.method === 'HEAD' ? undefined : body);
+  if (exposition.errors.length > 0) {
+    logger.warn(
+      { errors: exposition.errors.slice(0, 5).map(String), count: exposition.errors.length },
+      'metric callbacks failed',
+    );
+  }
+  // Chunked: the body is written as it is held (one chunk per ~1k lines), never joined.
+  res.writeHead(200, { 'content-type': CONTENT_TYPES[format] });
+  if (req.method === 'HEAD') return void res.end();
+  for (const chunk of exposition.chunks(format)) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) await drained(res);
+  }
+  res.end();
 }
 
 export function serveHealth(runtime: Runtime, res: ServerResponse): void {

@@ -1,75 +1,173 @@
 /**
- * One generation's telemetry: a MeterProvider with the pull reader and, when enabled, the OTLP
- * push reader. Instruments observe through the MetricSink it hands out; every metric it exposes
- * is declared, under its exact Prometheus name.
+ * One generation's telemetry. Instruments register, per declared metric, how to walk their
+ * state (a pass); the registration is the single source of truth for both exports:
+ * - Prometheus pull: a scrape walks the passes and writes the exposition directly.
+ * - OTLP: the MeterProvider's periodic reader collects a MetricProducer that walks the same
+ *   passes, and exports in requests of bounded size.
+ * Neither goes through the SDK's attribute aggregation, which is most of a stock collection's
+ * cost (DESIGN.md, "The pull path"). Concurrent scrapes share one walk, and a walk stops when
+ * every scrape waiting on it has given up.
  */
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { MetricSink, Observe } from '../instrument.js';
-import { exposedName, type MetricDeclaration } from './declaration.js';
-import { type ExposedMetric, type ExpositionFormat, serialize } from './exposition.js';
-import { createOtlpReader, type OtlpSettings, PullReader } from './readers.js';
+import { MeterProvider, type MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { MetricDeclaration, MetricSink } from '../instrument.js';
+import { exposedName } from './declaration.js';
+import {
+  BlockBuilder,
+  ExactBlockBuilder,
+  Exposition,
+  type ExpositionFormat,
+  labelFormatter,
+  type MetricBlock,
+} from './exposition.js';
+import { PassProducer } from './otlp-producer.js';
+import { createOtlpReader, InspectionReader, type OtlpSettings } from './readers.js';
+import { type ObserveSource, type OpenPass, type RegisteredMetric, sinkOver, TimeSlicer } from './source.js';
 
 export interface PipelineOptions {
   readonly namespace: string;
   readonly resource: Resource;
   readonly otlp?: OtlpSettings;
+  /** Adds a reader that collects on demand what OTLP would export (tests and benchmarks compare it). */
+  readonly inspect?: boolean;
 }
 
-export interface Collection {
+export interface OtlpCollection {
   readonly resourceMetrics: ResourceMetrics;
   readonly errors: readonly unknown[];
 }
 
+/** The sink instruments get, plus the pass registration that the leader gate builds on. */
+export interface PipelineSink extends MetricSink {
+  readonly observeSource: ObserveSource;
+}
+
+interface SharedWalk {
+  readonly promise: Promise<Exposition>;
+  readonly controller: AbortController;
+  waiters: number;
+}
+
+/** Resolves or rejects with `promise`, or rejects as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export class TelemetryPipeline {
   readonly #provider: MeterProvider;
-  readonly #pull = new PullReader();
-  readonly #declared = new Map<string, ExposedMetric>();
+  readonly #inspection: InspectionReader | undefined;
+  readonly #metrics = new Map<string, RegisteredMetric>();
   readonly #namespace: string;
-  readonly #meter;
-  #inFlight: Promise<Collection> | undefined;
+  #shared: SharedWalk | undefined;
 
   constructor(options: PipelineOptions) {
     this.#namespace = options.namespace;
-    const readers = options.otlp ? [this.#pull, createOtlpReader(options.otlp)] : [this.#pull];
+    const producer = new PassProducer(this.#metrics);
+    const readers: MetricReader[] = [];
+    if (options.inspect) {
+      this.#inspection = new InspectionReader(producer);
+      readers.push(this.#inspection);
+    }
+    if (options.otlp) readers.push(createOtlpReader(options.otlp, producer));
     this.#provider = new MeterProvider({ resource: options.resource, readers });
-    this.#meter = this.#provider.getMeter('sealos-state-metrics');
   }
 
-  /** A sink that registers observable instruments for declared metrics on this pipeline. */
-  readonly sink: MetricSink = {
-    observe: (declaration: MetricDeclaration, callback: (observe: Observe) => void) => {
-      const name = exposedName(declaration, this.#namespace);
-      const known = this.#declared.get(name);
-      if (known && known.declaration !== declaration) {
-        throw new Error(`metric "${name}" is declared twice`);
-      }
-      this.#declared.set(name, { exposedName: name, declaration });
-      const options = { description: declaration.help, unit: declaration.unit };
-      const instrument =
-        declaration.kind === 'counter'
-          ? this.#meter.createObservableCounter(name, options)
-          : this.#meter.createObservableGauge(name, options);
-      instrument.addCallback((result) => callback((value, labels) => result.observe(value, labels)));
-    },
+  readonly #observeSource: ObserveSource = (declaration: MetricDeclaration, open: OpenPass) => {
+    const name = exposedName(declaration, this.#namespace);
+    const known = this.#metrics.get(name);
+    if (known && known.exposed.declaration !== declaration) {
+      throw new Error(`metric "${name}" is declared twice`);
+    }
+    const metric = known ?? {
+      exposed: { exposedName: name, declaration },
+      labels: labelFormatter(declaration.labels),
+      opens: [],
+    };
+    metric.opens.push(open);
+    this.#metrics.set(name, metric);
   };
 
-  /** The exposed names and declarations of everything registered so far. */
-  get declared(): ReadonlyMap<string, ExposedMetric> {
-    return this.#declared;
+  /** The sink instruments register their metrics on. */
+  readonly sink: PipelineSink = { ...sinkOver(this.#observeSource), observeSource: this.#observeSource };
+
+  async #walk(signal: AbortSignal): Promise<Exposition> {
+    const slicer = new TimeSlicer(signal);
+    const blocks: MetricBlock[] = [];
+    const errors: unknown[] = [];
+    for (const metric of this.#metrics.values()) {
+      try {
+        const builder = new BlockBuilder(metric.exposed, metric.labels);
+        for (const open of metric.opens) await slicer.walkPass(open(), builder.observe);
+        if (builder.repeated) {
+          const exact = new ExactBlockBuilder(metric.exposed, metric.labels);
+          for (const open of metric.opens) await slicer.walkPass(open(), exact.observe);
+          blocks.push(await exact.finish(slicer));
+        } else {
+          blocks.push(builder.finish());
+        }
+      } catch (error) {
+        // A callback that throws costs its own metric only; an abort ends the walk.
+        if (signal.aborted) throw signal.reason;
+        errors.push(error);
+      }
+      await slicer.pause();
+    }
+    return new Exposition(blocks, errors);
   }
 
-  /** Collects once; concurrent callers share the collection in flight. */
-  collect(): Promise<Collection> {
-    this.#inFlight ??= this.#pull.collect().finally(() => {
-      this.#inFlight = undefined;
-    });
-    return this.#inFlight;
+  /**
+   * The current exposition. Concurrent callers share one walk; a caller whose `signal` aborts
+   * (its scrape timed out) stops waiting, and the walk stops once no caller waits for it.
+   */
+  async exposition(signal?: AbortSignal): Promise<Exposition> {
+    let walk = this.#shared;
+    if (!walk) {
+      const controller = new AbortController();
+      const started: SharedWalk = {
+        controller,
+        waiters: 0,
+        promise: this.#walk(controller.signal).finally(() => {
+          if (this.#shared === started) this.#shared = undefined;
+        }),
+      };
+      walk = started;
+      this.#shared = walk;
+    }
+    walk.waiters += 1;
+    try {
+      return await untilAborted(walk.promise, signal);
+    } finally {
+      walk.waiters -= 1;
+      if (walk.waiters === 0 && this.#shared === walk && signal?.aborted) {
+        this.#shared = undefined;
+        walk.controller.abort(signal.reason);
+      }
+    }
   }
 
-  async scrape(format: ExpositionFormat): Promise<{ body: string; errors: readonly unknown[] }> {
-    const { resourceMetrics, errors } = await this.collect();
-    return { body: serialize(resourceMetrics, this.#declared, format), errors };
+  async scrape(
+    format: ExpositionFormat,
+    signal?: AbortSignal,
+  ): Promise<{ body: string; errors: readonly unknown[] }> {
+    const exposition = await this.exposition(signal);
+    return { body: exposition.text(format), errors: exposition.errors };
+  }
+
+  /** A collection as the OTLP reader exports it (needs `inspect`). */
+  async collectOtlp(): Promise<OtlpCollection> {
+    if (!this.#inspection) throw new Error('TelemetryPipeline: collectOtlp needs the inspect option');
+    return this.#inspection.collect();
+  }
+
+  /** Exports to OTLP now (the periodic reader's next export, early). */
+  async flush(): Promise<void> {
+    await this.#provider.forceFlush();
   }
 
   /** Flushes the OTLP reader (a last export) and releases the provider. */

@@ -1,38 +1,29 @@
 /**
- * The two readers of one MeterProvider: a pull reader that the HTTP server collects on scrape,
- * and the periodic OTLP/gRPC push. Both see the same instruments and the same callbacks.
+ * The readers of one MeterProvider: the periodic OTLP/gRPC push and, for tests and benchmarks, an
+ * inspection reader. Both collect the pipeline's producer, which walks the instruments' passes.
  */
 import { readFileSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import {
-  AggregationTemporality,
-  InstrumentType,
+  type MetricData,
+  type MetricProducer,
   MetricReader,
   PeriodicExportingMetricReader,
   type PushMetricExporter,
+  type ResourceMetrics,
+  type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
 
 /**
- * No series limit: a state-metrics collector exports one series per object it sees, and the
- * SDK's default (2000) would silently fold the rest into an overflow series.
+ * Collects on demand what the OTLP reader would export. Not used to serve scrapes; tests and
+ * benchmarks compare it with the exposition.
  */
-export const SERIES_LIMIT = Number.MAX_SAFE_INTEGER;
-
-/**
- * Gauges are collected with delta temporality, so a series whose object is gone is gone from the
- * next collection; with cumulative temporality the SDK keeps reporting its last value forever.
- * OTLP gauges carry no temporality, so consumers see the same points.
- */
-export function selectTemporality(type: InstrumentType): AggregationTemporality {
-  return type === InstrumentType.OBSERVABLE_GAUGE || type === InstrumentType.GAUGE
-    ? AggregationTemporality.DELTA
-    : AggregationTemporality.CUMULATIVE;
-}
-
-export class PullReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: selectTemporality, cardinalitySelector: () => SERIES_LIMIT });
+export class InspectionReader extends MetricReader {
+  constructor(producer: MetricProducer) {
+    super({ metricProducers: [producer] });
   }
   protected override async onShutdown(): Promise<void> {}
   protected override async onForceFlush(): Promise<void> {}
@@ -72,17 +63,70 @@ function channelCredentials(settings: OtlpSettings): ChannelCredentials {
 
 type ExporterOptions = NonNullable<ConstructorParameters<typeof OTLPMetricExporter>[0]>;
 
-/** Delegates to the OTLP exporter but chooses temporality the same way as the pull reader. */
-function withOurTemporality(exporter: OTLPMetricExporter): PushMetricExporter {
+/**
+ * Points per OTLP request. The exporter sends a collection as one gRPC message, about 150 bytes
+ * a point: at 150k series that is ~20 MiB, refused by a Collector's default 4 MiB receive limit,
+ * and serialized in one piece (a stall of the event loop). 10k points is ~1.5 MiB.
+ */
+export const POINTS_PER_REQUEST = 10_000;
+
+/** Splits a collection into collections of at most `limit` points, metric by metric, in order. */
+export function splitByPoints(metrics: ResourceMetrics, limit: number): ResourceMetrics[] {
+  const batches: ResourceMetrics[] = [];
+  let current: ScopeMetrics[] = [];
+  let points = 0;
+  const close = () => {
+    if (current.length > 0) batches.push({ resource: metrics.resource, scopeMetrics: current });
+    current = [];
+    points = 0;
+  };
+  for (const scope of metrics.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      const dataPoints = metric.dataPoints as unknown[];
+      let start = 0;
+      do {
+        if (points >= limit) close();
+        const take = Math.min(limit - points, dataPoints.length - start);
+        const part = { ...metric, dataPoints: dataPoints.slice(start, start + take) } as MetricData;
+        const last = current.at(-1);
+        if (last && last.scope === scope.scope) last.metrics.push(part);
+        else current.push({ scope: scope.scope, metrics: [part] });
+        points += take;
+        start += take;
+      } while (start < dataPoints.length);
+    }
+  }
+  close();
+  return batches;
+}
+
+/**
+ * Delegates to the OTLP exporter in requests of at most POINTS_PER_REQUEST points, one after
+ * another with a turn of the event loop between them. The first failed request fails the export
+ * (the reader logs it, and the next
+ * interval exports the current state again).
+ */
+function batchedExporter(exporter: OTLPMetricExporter): PushMetricExporter {
+  const exportAll = async (metrics: ResourceMetrics): Promise<ExportResult> => {
+    for (const batch of splitByPoints(metrics, POINTS_PER_REQUEST)) {
+      const result = await new Promise<ExportResult>((resolve) => exporter.export(batch, resolve));
+      if (result.code !== ExportResultCode.SUCCESS) return result;
+      await nextTurn();
+    }
+    return { code: ExportResultCode.SUCCESS };
+  };
   return {
-    export: (metrics, done) => exporter.export(metrics, done),
+    export: (metrics, done) => void exportAll(metrics).then(done),
     forceFlush: () => exporter.forceFlush(),
     shutdown: () => exporter.shutdown(),
-    selectAggregationTemporality: selectTemporality,
   };
 }
 
-export function createOtlpReader(settings: OtlpSettings): PeriodicExportingMetricReader {
+/** The periodic OTLP/gRPC push of what `producer` collects. */
+export function createOtlpReader(
+  settings: OtlpSettings,
+  producer: MetricProducer,
+): PeriodicExportingMetricReader {
   const metadata = new Metadata();
   for (const [key, value] of Object.entries(settings.headers)) metadata.set(key.toLowerCase(), value);
   const exporter = new OTLPMetricExporter({
@@ -93,17 +137,9 @@ export function createOtlpReader(settings: OtlpSettings): PeriodicExportingMetri
     timeoutMillis: settings.timeoutMs,
   });
   return new PeriodicExportingMetricReader({
-    exporter: withOurTemporality(exporter),
+    exporter: batchedExporter(exporter),
     exportIntervalMillis: settings.intervalMs,
     exportTimeoutMillis: Math.min(settings.timeoutMs, settings.intervalMs),
-    cardinalityLimits: {
-      counter: SERIES_LIMIT,
-      gauge: SERIES_LIMIT,
-      histogram: SERIES_LIMIT,
-      observableCounter: SERIES_LIMIT,
-      observableGauge: SERIES_LIMIT,
-      observableUpDownCounter: SERIES_LIMIT,
-      upDownCounter: SERIES_LIMIT,
-    },
+    metricProducers: [producer],
   });
 }

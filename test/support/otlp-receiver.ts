@@ -90,7 +90,11 @@ export class OtlpReceiver {
   }
 
   /** Plain gRPC, or TLS with the given server certificate and key (PEM). */
-  static async start(tls?: { cert: string; key: string }): Promise<OtlpReceiver> {
+  static async start(
+    tls?: { cert: string; key: string },
+    /** A Collector's default is 4 MiB; the gateway example raises it to 64 MiB. */
+    maxMessageBytes = 64 * 2 ** 20,
+  ): Promise<OtlpReceiver> {
     const definition = protoLoader.loadSync(
       fileURLToPath(new URL('../fixtures/otlp/metrics_service.proto', import.meta.url)),
       { longs: String, defaults: true, oneofs: true },
@@ -100,7 +104,7 @@ export class OtlpReceiver {
         proto: { collector: { metrics: { v1: { MetricsService: grpc.ServiceClientConstructor } } } };
       };
     };
-    const server = new grpc.Server();
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
     let receiver: OtlpReceiver | undefined;
     server.addService(proto.opentelemetry.proto.collector.metrics.v1.MetricsService.service, {
       Export: (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => {
