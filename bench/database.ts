@@ -7,10 +7,7 @@
  *
  * BENCH_DATABASES=1000,10000 npm run bench  (the issue's target: 10k in 5 minutes)
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { databaseConfig } from '../instruments/database/config.js';
 import { database } from '../instruments/database/database.js';
 import { createDatabaseLogins } from '../test/support/database-servers.js';
@@ -18,81 +15,25 @@ import { TestDnsServer } from '../test/support/dns-server.js';
 import { harness } from '../test/support/harness.js';
 import { KUBEBLOCKS_CLUSTERS, TestApiServer } from '../test/support/kube/api-server.js';
 import { testCluster } from '../test/support/kube/cluster.js';
+import { addDatabases, startMongoFixture } from './world-objects.js';
 
 const sizes = (process.env.BENCH_DATABASES ?? '1000').split(',').map(Number);
 const USER = `ssm_bench_${randomBytes(3).toString('hex')}`;
 const PASSWORD = randomBytes(12).toString('hex');
-const TYPES = [
-  ['postgresql', 'postgresql', 5432],
-  ['apecloud-mysql', 'mysql', 3306],
-  ['redis', 'redis', 6379],
-  ['mongodb', 'mongodb', 0],
-] as const;
-
-async function startMongo(): Promise<{ port: number; stop(): void }> {
-  const script = fileURLToPath(new URL('./mongo-fixture.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, PASSWORD], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = await createInterface({ input: child.stdout })
-    [Symbol.asyncIterator]()
-    .next()
-    .then((r) => [r.value]);
-  return { port: Number(line), stop: () => child.kill() };
-}
 
 function tcpSockets(): number {
   return process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
 }
 
 const dropLogins = await createDatabaseLogins(USER, PASSWORD);
-const mongo = await startMongo();
+const mongo = await startMongoFixture(PASSWORD);
 const dns = await TestDnsServer.start();
 
 try {
   for (const size of sizes) {
     const server = await TestApiServer.start();
     server.registerType(KUBEBLOCKS_CLUSTERS);
-    for (let i = 0; i < size; i += 1) {
-      const [definition, type, defaultPort] = TYPES[i % 4] as (typeof TYPES)[number];
-      const namespace = `ns-user${i % 200}`;
-      const name = `db-${i}`;
-      const port = type === 'mongodb' ? mongo.port : defaultPort;
-      server.create(
-        'clusters',
-        {
-          metadata: { name, namespace },
-          spec: { clusterDefinitionRef: definition },
-          status: { phase: 'Running' },
-        },
-        'apps.kubeblocks.io',
-      );
-      const viaService = i % 2 === 0;
-      const service = `${name}-svc`;
-      const host = viaService ? `${service}.${namespace}.svc` : '127.0.0.1';
-      const secretName =
-        type === 'mongodb'
-          ? `${name}-mongodb-account-root`
-          : type === 'redis'
-            ? `${name}-redis-account-default`
-            : `${name}-conn-credential`;
-      const data = { username: USER, password: PASSWORD, host, port: String(port) };
-      if (type === 'mongodb') data.username = 'root';
-      server.create('secrets', {
-        metadata: { name: secretName, namespace, labels: { 'app.kubernetes.io/managed-by': 'kubeblocks' } },
-        data: Object.fromEntries(
-          Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
-        ),
-      });
-      if (viaService) {
-        server.create('services', { metadata: { name: service, namespace } });
-        server.create('endpoints', {
-          metadata: { name: service, namespace },
-          subsets: [{ addresses: [{ ip: '10.0.0.1' }] }],
-        });
-        dns.set(`${host}.cluster.local`, { a: ['127.0.0.1'] });
-      }
-    }
+    addDatabases(server, dns, size, { user: USER, password: PASSWORD, mongoPort: mongo.port });
     const cluster = testCluster(server);
     const h = harness('sealos', cluster);
     const instrument = database.create(

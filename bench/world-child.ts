@@ -1,0 +1,119 @@
+/**
+ * The process measured by bench/world.ts: the compiled application (the code the image runs,
+ * loaded from the build directory given), started on a config file, with an event-loop delay
+ * monitor. It answers its parent over IPC:
+ *   ready     -> sync figures, once every collector is healthy
+ *   mark      -> resets the stall monitor (a scrape window starts)
+ *   report    -> longest stall since `mark`, RSS, heap
+ *   otlp      -> one OTLP export now: wall time, CPU time, longest stall
+ *   stop      -> graceful stop, exit 0
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { App as AppClass } from '../lib/app.js';
+import type { LogHub as LogHubClass } from '../lib/log.js';
+
+const [buildDir = '', configPath = ''] = process.argv.slice(2);
+const load = <T>(path: string) => import(pathToFileURL(join(buildDir, path)).href) as Promise<T>;
+const { App } = await load<{ App: typeof AppClass }>('lib/app.js');
+const { LogHub } = await load<{ LogHub: typeof LogHubClass }>('lib/log.js');
+
+const send = (message: unknown) => process.send?.(message);
+const stalls = monitorEventLoopDelay({ resolution: 5 });
+stalls.enable();
+/** Garbage-collection pauses since the last mark: how much of a stall is the collector's. */
+let longestGcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) longestGcMs = Math.max(longestGcMs, entry.duration);
+}).observe({ entryTypes: ['gc'] });
+
+const started = performance.now();
+const app = await App.start({ file: configPath, env: {}, logs: new LogHub({ level: 'warn' }) });
+const appStartMs = performance.now() - started;
+for (;;) {
+  const states = Object.values(app.runtime.current.health()).map((health) => health.state);
+  if (states.every((state) => state === 'healthy')) break;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+const healthyMs = performance.now() - started;
+send({
+  type: 'ready',
+  appStartMs,
+  healthyMs,
+  port: app.server.address().port,
+  rssMiB: process.memoryUsage.rss() / 2 ** 20,
+  resident: residentByMapping(),
+});
+
+const maxStallMs = () => stalls.max / 1e6;
+
+/** Resident memory by kind of mapping: malloc's heap, anonymous (V8 pages, large mallocs), files. */
+function residentByMapping(): Record<string, number> {
+  const totals: Record<string, number> = { mallocHeapMiB: 0, anonymousMiB: 0, filesMiB: 0 };
+  let kind = 'anonymousMiB';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const name = header[1] ?? '';
+      kind = name === '[heap]' ? 'mallocHeapMiB' : name.startsWith('/') ? 'filesMiB' : 'anonymousMiB';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) {
+      const mib = Number(rss[1]) / 1024;
+      totals[kind] = (totals[kind] ?? 0) + mib;
+      if (kind === 'anonymousMiB' && mib >= 16) {
+        totals.anonymousOver16MiB = (totals.anonymousOver16MiB ?? 0) + mib;
+        totals.anonymousRegionsOver16 = (totals.anonymousRegionsOver16 ?? 0) + 1;
+      }
+    }
+  }
+  return totals;
+}
+
+process.on('message', async (message: { type: string }) => {
+  switch (message.type) {
+    case 'mark':
+      stalls.reset();
+      longestGcMs = 0;
+      send({ type: 'marked' });
+      break;
+    case 'report': {
+      const maxStall = maxStallMs();
+      const memory = process.memoryUsage();
+      // What the process holds, without the garbage the scrapes left behind.
+      (globalThis as { gc?: () => void }).gc?.();
+      send({
+        type: 'report',
+        maxStallMs: maxStall,
+        longestGcMs,
+        rssMiB: memory.rss / 2 ** 20,
+        heapUsedMiB: memory.heapUsed / 2 ** 20,
+        heapTotalMiB: memory.heapTotal / 2 ** 20,
+        externalMiB: memory.external / 2 ** 20,
+        retainedHeapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+        resident: residentByMapping(),
+      });
+      break;
+    }
+    case 'otlp': {
+      stalls.reset();
+      const cpu = process.cpuUsage();
+      const at = performance.now();
+      await app.runtime.current.pipeline.flush();
+      const used = process.cpuUsage(cpu);
+      send({
+        type: 'otlp',
+        wallMs: performance.now() - at,
+        cpuMs: (used.user + used.system) / 1000,
+        maxStallMs: maxStallMs(),
+      });
+      break;
+    }
+    case 'stop':
+      await app.stop();
+      process.exit(0);
+  }
+});
