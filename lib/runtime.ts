@@ -33,7 +33,7 @@ export function restartOnlyChanges(running: Config, next: Config): string[] {
   if (running.server.tls.keyFile !== next.server.tls.keyFile) changed.push('server.tls.keyFile');
   if (running.server.auth.enabled !== next.server.auth.enabled) changed.push('server.auth.enabled');
   if (running.identity !== next.identity) changed.push('identity');
-  for (const key of ['kubeconfig', 'qps', 'burst'] as const) {
+  for (const key of ['kubeconfig', 'qps', 'burst', 'requestTimeout', 'watchIdleTimeout'] as const) {
     if (running.kubernetes[key] !== next.kubernetes[key]) changed.push(`kubernetes.${key}`);
   }
   return changed;

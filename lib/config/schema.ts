@@ -59,6 +59,16 @@ const kubernetes = z
     kubeconfig: z.string().default(''),
     qps: z.number().positive().default(50),
     burst: z.number().int().positive().default(100),
+    /**
+     * Cuts a request (list page, lease, review) that gets no answer: a blackholed API server
+     * would otherwise hold an informer's relist for minutes.
+     */
+    requestTimeout: duration('60s', { min: '100ms' }),
+    /**
+     * A watch that brings nothing (no event, no bookmark) for this long is reopened from its last
+     * resourceVersion: after a partition, a dead connection is otherwise found only by TCP.
+     */
+    watchIdleTimeout: duration('2m', { min: '100ms' }),
   })
   .prefault({});
 

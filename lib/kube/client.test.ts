@@ -69,3 +69,55 @@ test('the client-side rate limit spaces requests past the burst', async (t) => {
   // 2 from the burst, then 4 more at 20/s: at least ~200 ms.
   assert.ok(performance.now() - started >= 180, `${performance.now() - started} ms`);
 });
+
+test('a request with no answer is cut at the request timeout; a silent watch ends as idle', async (t) => {
+  const server = await TestApiServer.start({ bookmarkIntervalMs: 60_000 });
+  t.after(() => server.stop());
+  const client = new KubeClient(loadKubeConfig(server.kubeconfigPath, {})?.config as never, {
+    qps: 100,
+    burst: 10,
+    requestTimeoutMs: 300,
+    watchIdleMs: 400,
+  });
+  server.delayLists(5000);
+  const started = Date.now();
+  await assert.rejects(
+    client.request('GET', '/api/v1/nodes'),
+    /^Error: GET \/api\/v1\/nodes: no answer from the API server within 300 ms$/,
+  );
+  const cutAfter = Date.now() - started;
+  assert.ok(cutAfter >= 290 && cutAfter < 1500, `cut after ${cutAfter} ms`);
+  // The caller's own abort is not reported as a timeout.
+  const mine = new AbortController();
+  const pending = client.request('GET', '/api/v1/nodes', { signal: mine.signal });
+  mine.abort();
+  await assert.rejects(pending, (error: Error) => !/no answer/.test(error.message));
+  server.delayLists(0);
+
+  const events: string[] = [];
+  const watchStarted = Date.now();
+  const outcome = await client.watch(
+    '/api/v1/nodes',
+    { resourceVersion: String(server.resourceVersion) },
+    (event) => events.push(event.type),
+    new AbortController().signal,
+  );
+  assert.equal(outcome, 'idle');
+  assert.ok(Date.now() - watchStarted >= 390, 'ended before the idle limit');
+  // Events keep a watch alive past the idle limit.
+  const busyStarted = Date.now();
+  const busy = client.watch(
+    '/api/v1/nodes',
+    { resourceVersion: String(server.resourceVersion) },
+    (event) => events.push(event.type),
+    new AbortController().signal,
+  );
+  for (let i = 0; i < 6; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    server.create('nodes', { metadata: { name: `n${i}` } });
+  }
+  assert.equal(await busy, 'idle');
+  assert.equal(events.filter((type) => type === 'ADDED').length, 6);
+  const busyFor = Date.now() - busyStarted;
+  assert.ok(busyFor >= 1200 + 390, `a watch with an event every 200 ms lasted only ${busyFor} ms`);
+});

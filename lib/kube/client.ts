@@ -113,9 +113,17 @@ export class KubeClient {
   readonly config: KubeConfig;
   readonly #limiter: RateLimiter;
 
-  constructor(config: KubeConfig, limits: { qps: number; burst: number }) {
+  readonly #requestTimeoutMs: number;
+  readonly #watchIdleMs: number;
+
+  constructor(
+    config: KubeConfig,
+    limits: { qps: number; burst: number; requestTimeoutMs?: number; watchIdleMs?: number },
+  ) {
     this.config = config;
     this.#limiter = new RateLimiter(limits.qps, limits.burst);
+    this.#requestTimeoutMs = limits.requestTimeoutMs ?? 60_000;
+    this.#watchIdleMs = limits.watchIdleMs ?? 120_000;
   }
 
   get server(): string {
@@ -123,7 +131,6 @@ export class KubeClient {
   }
 
   async #send(method: HttpMethod, path: string, options: RequestOptions) {
-    await this.#limiter.take(options.signal);
     const url = new URL(this.server.replace(/\/$/, '') + path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -142,43 +149,83 @@ export class KubeClient {
     });
   }
 
-  /** One request; a non-2xx answer throws KubeApiError with the API's reason and Retry-After. */
+  /**
+   * One request; a non-2xx answer throws KubeApiError with the API's reason and Retry-After. A
+   * request without a whole answer within `kubernetes.requestTimeout` is cut with an error
+   * saying so (the rate limiter's wait does not count).
+   */
   async request<T>(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     options: RequestOptions = {},
   ): Promise<T> {
-    const response = await this.#send(HttpMethod[method], path, options);
-    const text = await response.text();
-    if (!response.ok) throw statusError(response.status, text, response.headers.get('retry-after'));
-    return JSON.parse(text) as T;
+    await this.#limiter.take(options.signal);
+    const timeoutMs = this.#requestTimeoutMs;
+    const cut = new AbortController();
+    const timer = setTimeout(() => cut.abort(), timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, cut.signal]) : cut.signal;
+    try {
+      const response = await this.#send(HttpMethod[method], path, { ...options, signal });
+      const text = await response.text();
+      if (!response.ok) throw statusError(response.status, text, response.headers.get('retry-after'));
+      return JSON.parse(text) as T;
+    } catch (error) {
+      if (cut.signal.aborted && !options.signal?.aborted) {
+        throw new Error(`${method} ${path}: no answer from the API server within ${timeoutMs} ms`);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
    * A watch stream: calls `onEvent` per JSON line until the server ends the stream (resolves) or
-   * the request fails (rejects with KubeApiError). Aborting the signal ends it.
+   * the request fails (rejects with KubeApiError). Aborting the signal ends it. A stream that
+   * brings nothing for `kubernetes.watchIdleTimeout` ends as if the server had ended it (the
+   * caller re-watches from its last resourceVersion); it resolves `idle` then.
    */
   async watch(
     path: string,
     query: Record<string, string | number | boolean | undefined>,
     onEvent: (event: { type: string; object: Record<string, unknown> }) => void,
     signal: AbortSignal,
-  ): Promise<void> {
-    const response = await this.#send(HttpMethod.GET, path, { query: { ...query, watch: true }, signal });
-    if (!response.ok || !response.body) {
-      throw statusError(response.status, await response.text(), response.headers.get('retry-after'));
-    }
-    const decoder = new TextDecoder();
-    let buffered = '';
-    for await (const chunk of response.body) {
-      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
-      let newline = buffered.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
-        if (line !== '') onEvent(JSON.parse(line) as { type: string; object: Record<string, unknown> });
-        newline = buffered.indexOf('\n');
+  ): Promise<'ended' | 'idle'> {
+    await this.#limiter.take(signal);
+    const idle = new AbortController();
+    let timer = setTimeout(() => idle.abort(), this.#watchIdleMs);
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(), this.#watchIdleMs);
+    };
+    try {
+      const both = AbortSignal.any([signal, idle.signal]);
+      const response = await this.#send(HttpMethod.GET, path, {
+        query: { ...query, watch: true },
+        signal: both,
+      });
+      if (!response.ok || !response.body) {
+        throw statusError(response.status, await response.text(), response.headers.get('retry-after'));
       }
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for await (const chunk of response.body) {
+        rearm();
+        buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+        let newline = buffered.indexOf('\n');
+        while (newline >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line !== '') onEvent(JSON.parse(line) as { type: string; object: Record<string, unknown> });
+          newline = buffered.indexOf('\n');
+        }
+      }
+      return 'ended';
+    } catch (error) {
+      if (idle.signal.aborted && !signal.aborted) return 'idle';
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -34,6 +34,8 @@ export class Cluster implements ClusterAccess {
     const client = new KubeClient(access.config, {
       qps: config.kubernetes.qps,
       burst: config.kubernetes.burst,
+      requestTimeoutMs: config.kubernetes.requestTimeout,
+      watchIdleMs: config.kubernetes.watchIdleTimeout,
     });
     logger.info({ server: client.server, from: access.source }, 'Kubernetes API');
     const hub = new InformerHub(client, logger, {
