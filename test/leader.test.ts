@@ -4,75 +4,25 @@
  * leaseDuration + retryPeriod; a clean stop releases the lease for an immediate takeover.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import {
+  exited,
+  exporters,
+  exportsNodeSeries as exports,
+  type Instance,
+  startInstance as startCli,
+  until,
+} from './support/cli-instance.js';
 import { get } from './support/http.js';
 import { TestApiServer } from './support/kube/api-server.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const LEASE_MS = 2000;
 const RETRY_MS = 300;
+const TIMINGS = { leaseMs: LEASE_MS, renewDeadlineMs: 1500, retryMs: RETRY_MS };
 
-interface Instance {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly port: number;
-}
-
-async function startInstance(server: TestApiServer, name: string): Promise<Instance> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'cli/main.ts'), '--address', '127.0.0.1:0'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        KUBECONFIG: server.kubeconfigPath,
-        IDENTITY: name,
-        ENABLED_COLLECTORS: 'node',
-        LEADER_ELECTION_NAMESPACE: 'monitoring',
-        LEADER_ELECTION_LEASE_DURATION: `${LEASE_MS}ms`,
-        LEADER_ELECTION_RENEW_DEADLINE: '1500ms',
-        LEADER_ELECTION_RETRY_PERIOD: `${RETRY_MS}ms`,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /"port":(\d+).*"msg":"serving metrics"/.exec(stderr);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited ${code}:\n${stderr}`)));
-  });
-  return { name, child, port };
-}
-
-async function exports(instance: Instance): Promise<boolean> {
-  const body = (await get(`http://127.0.0.1:${instance.port}/metrics`).catch(() => ({ body: '' }))).body;
-  return /^sealos_node_healthy\{node="node-a"\} 1$/m.test(body);
-}
-
-async function exporters(instances: Instance[]): Promise<string[]> {
-  const flags = await Promise.all(instances.map(exports));
-  return instances.filter((_, i) => flags[i]).map((instance) => instance.name);
-}
-
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', resolve));
+const startInstance = (server: TestApiServer, name: string): Promise<Instance> =>
+  startCli(server.kubeconfigPath, name, TIMINGS);
 
 test('exactly one instance exports; SIGKILL fails over in time; SIGTERM hands over at once', async (t) => {
   const server = await TestApiServer.start();

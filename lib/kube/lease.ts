@@ -3,6 +3,10 @@
  * when the lease is absent, released or expired, renew every retry period, and step down when a
  * renewal has not succeeded within the renew deadline (before the lease can expire for others).
  * Expiry is judged by when this process observed the record change, not by the holder's clock.
+ *
+ * A partition does not always fail fast: requests to an API server behind a blackhole hang. So
+ * every attempt is cut at the renew deadline, and a leader steps down on a timer at the renew
+ * deadline after its last renewal, whether or not the attempt in flight has returned.
  */
 import type { Logger } from '../log.js';
 import { KubeApiError, type KubeClient } from './client.js';
@@ -50,6 +54,9 @@ export class LeaseElector {
   #lastRenewMs = 0;
   #observed: { version: string; atMs: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #stepDownTimer: NodeJS.Timeout | undefined;
+  /** Aborts the attempt in flight: at the renew deadline, or when stopping. */
+  #inFlight: AbortController | undefined;
   #stopped = false;
   #tick: Promise<void> | undefined;
   readonly firstAttempt: Promise<void>;
@@ -86,15 +93,21 @@ export class LeaseElector {
   async stop(options: { release: boolean }): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#inFlight?.abort(new Error('stopping'));
     await this.#tick;
     this.#firstAttemptDone();
+    clearTimeout(this.#stepDownTimer);
     if (!this.#leading) return;
     this.#setLeading(false);
     if (!options.release) return;
     try {
-      const lease = await this.#get();
+      const signal = AbortSignal.timeout(this.#settings.renewDeadlineMs);
+      const lease = await this.#get(signal);
       if (lease?.spec?.holderIdentity === this.#settings.identity) {
-        await this.#put({ ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } });
+        await this.#put(
+          { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } },
+          signal,
+        );
       }
     } catch (error) {
       this.#logger.warn(
@@ -120,39 +133,69 @@ export class LeaseElector {
     return name ? `${base}/${name}` : base;
   }
 
-  async #get(): Promise<Lease | undefined> {
+  async #get(signal: AbortSignal): Promise<Lease | undefined> {
     try {
-      return await this.#client.request<Lease>('GET', this.#path(this.#settings.name));
+      return await this.#client.request<Lease>('GET', this.#path(this.#settings.name), { signal });
     } catch (error) {
       if (error instanceof KubeApiError && error.code === 404) return undefined;
       throw error;
     }
   }
 
-  #put(lease: Lease): Promise<Lease> {
-    return this.#client.request<Lease>('PUT', this.#path(this.#settings.name), { body: lease });
+  #put(lease: Lease, signal: AbortSignal): Promise<Lease> {
+    return this.#client.request<Lease>('PUT', this.#path(this.#settings.name), { body: lease, signal });
   }
 
   async #attempt(): Promise<void> {
     const now = Date.now();
+    const { renewDeadlineMs } = this.#settings;
+    const inFlight = new AbortController();
+    this.#inFlight = inFlight;
+    const cut = setTimeout(
+      () => inFlight.abort(new Error(`no answer from the API server within ${renewDeadlineMs} ms`)),
+      renewDeadlineMs,
+    );
     try {
-      if (await this.#tryAcquireOrRenew(now)) {
+      if (await this.#tryAcquireOrRenew(now, inFlight.signal)) {
+        if (this.#stopped) return;
         this.#lastRenewMs = now;
+        this.#armStepDown(now);
         if (!this.#leading) this.#setLeading(true);
         return;
       }
       if (this.#leading) this.#setLeading(false);
     } catch (error) {
+      if (this.#stopped) return;
+      const reason = inFlight.signal.aborted ? inFlight.signal.reason : error;
       this.#logger.warn(
-        { lease: this.#settings.name, err: (error as Error).message },
+        { lease: this.#settings.name, err: (reason as Error).message },
         'lease request failed',
       );
-      // A leader that cannot renew steps down at the renew deadline, before the lease expires for others.
-      if (this.#leading && now - this.#lastRenewMs >= this.#settings.renewDeadlineMs) this.#setLeading(false);
+    } finally {
+      clearTimeout(cut);
+      this.#inFlight = undefined;
     }
   }
 
-  async #tryAcquireOrRenew(now: number): Promise<boolean> {
+  /** A leader that cannot renew steps down at the renew deadline, before the lease expires for others. */
+  #armStepDown(renewedAtMs: number): void {
+    clearTimeout(this.#stepDownTimer);
+    this.#stepDownTimer = setTimeout(
+      () => {
+        if (this.#leading && this.#lastRenewMs === renewedAtMs) {
+          this.#logger.warn(
+            { lease: this.#settings.name, renewDeadlineMs: this.#settings.renewDeadlineMs },
+            'lease not renewed within the renew deadline',
+          );
+          this.#setLeading(false);
+        }
+      },
+      Math.max(0, renewedAtMs + this.#settings.renewDeadlineMs - Date.now()),
+    );
+    this.#stepDownTimer.unref();
+  }
+
+  async #tryAcquireOrRenew(now: number, signal: AbortSignal): Promise<boolean> {
     const { identity, leaseDurationMs } = this.#settings;
     const spec = (transitions: number, acquiredMs: number): LeaseSpec => ({
       holderIdentity: identity,
@@ -161,7 +204,7 @@ export class LeaseElector {
       renewTime: microTime(now),
       leaseTransitions: transitions,
     });
-    const lease = await this.#get();
+    const lease = await this.#get(signal);
     if (!lease) {
       try {
         await this.#client.request('POST', this.#path(), {
@@ -171,6 +214,7 @@ export class LeaseElector {
             metadata: { name: this.#settings.name },
             spec: spec(0, now),
           },
+          signal,
         });
         return true;
       } catch (error) {
@@ -188,7 +232,7 @@ export class LeaseElector {
     const acquiredMs =
       holder === identity && lease.spec?.acquireTime ? Date.parse(lease.spec.acquireTime) : now;
     try {
-      const updated = await this.#put({ ...lease, spec: spec(transitions, acquiredMs) });
+      const updated = await this.#put({ ...lease, spec: spec(transitions, acquiredMs) }, signal);
       this.#observed = { version: updated.metadata.resourceVersion ?? '', atMs: now };
       return true;
     } catch (error) {
