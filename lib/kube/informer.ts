@@ -45,7 +45,10 @@ export interface InformerOptions {
   readonly resyncMs: number;
 }
 
-/** A watch shorter than this counts as a failed one for backoff. */
+/**
+ * A watch shorter than this that brought no event counts as a failed one for backoff (client-go's
+ * "very short watch" rule).
+ */
 const MIN_HEALTHY_WATCH_MS = 1000;
 
 export const DEFAULT_INFORMER_OPTIONS: InformerOptions = {
@@ -89,6 +92,8 @@ export class Informer {
   readonly scope: WatchScope;
   /** Counters for tests and self-observation. */
   readonly stats = { lists: 0, watches: 0, errors: 0 };
+  /** Events (bookmarks included) the current or last watch brought. */
+  #watchEvents = 0;
   readonly #client: KubeClient;
   readonly #logger: Logger;
   readonly #options: InformerOptions;
@@ -191,44 +196,61 @@ export class Informer {
   }
 
   async #run(): Promise<void> {
-    let backoffMs = this.#options.backoffInitialMs;
+    const { backoffInitialMs, backoffMaxMs } = this.#options;
+    let backoffMs = backoffInitialMs;
+    /** Relists since the last healthy watch that a 410 asked for. */
+    let expiredInARow = 0;
+    /** The next wait: capped exponential with jitter, or longer if the server asked for it. */
+    const nextWaitMs = (atLeastMs = 0): number => {
+      const waitMs = Math.max(atLeastMs, backoffMs * (0.5 + Math.random() / 2));
+      backoffMs = Math.min(backoffMs * 2, backoffMaxMs);
+      return waitMs;
+    };
+    const pause = (ms: number) => sleep(ms, undefined, { signal: this.#abort.signal }).catch(() => undefined);
     while (!this.#stopping) {
       const signal = this.#abort.signal;
+      let watchStarted: number | undefined;
+      // A watch that stayed open a while or brought events means the server was healthy, however
+      // the watch ended: earlier failures no longer count toward the backoff.
+      const afterWatch = () => {
+        if (watchStarted === undefined) return false;
+        if (this.#watchEvents === 0 && Date.now() - watchStarted < MIN_HEALTHY_WATCH_MS) return false;
+        backoffMs = backoffInitialMs;
+        expiredInARow = 0;
+        return true;
+      };
       try {
         if (this.#needList) {
           await this.#list(signal);
           if (this.#needList) continue;
         }
-        const watchStarted = Date.now();
+        watchStarted = Date.now();
         await this.#watch(signal);
-        if (Date.now() - watchStarted >= MIN_HEALTHY_WATCH_MS) {
-          backoffMs = this.#options.backoffInitialMs;
-        } else if (!this.#stopping && !signal.aborted) {
-          // A watch the server (or a proxy) ends at once would otherwise be reopened in a tight
-          // loop: back off as for an error.
-          await sleep(backoffMs * (0.5 + Math.random() / 2), undefined, { signal: this.#abort.signal }).catch(
-            () => undefined,
-          );
-          backoffMs = Math.min(backoffMs * 2, this.#options.backoffMaxMs);
-        }
+        // A watch the server (or a proxy) ends at once would otherwise be reopened in a tight
+        // loop: back off as for an error.
+        if (!afterWatch() && !this.#stopping && !signal.aborted) await pause(nextWaitMs());
       } catch (error) {
         if (this.#stopping) break;
         if (signal.aborted) continue; // a relist was asked for
+        afterWatch();
         if (error instanceof Expired || (error instanceof KubeApiError && error.code === 410)) {
           this.#logger.info({ resource: this.ref.resource }, 'resourceVersion expired, relisting');
           this.#needList = true;
+          // The first 410 relists at once; a server that keeps answering 410 to fresh lists is
+          // not relisted in a tight loop.
+          expiredInARow += 1;
+          if (expiredInARow > 1) await pause(nextWaitMs());
           continue;
         }
         this.stats.errors += 1;
         const retryAfterMs =
           error instanceof KubeApiError && error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 0;
-        const waitMs = Math.max(retryAfterMs, backoffMs * (0.5 + Math.random() / 2));
+        const waitMs = nextWaitMs(retryAfterMs);
         this.#logger.warn(
           { resource: this.ref.resource, err: (error as Error).message, retryInMs: Math.round(waitMs) },
           'list/watch failed',
         );
-        await sleep(waitMs, undefined, { signal: this.#abort.signal }).catch(() => undefined);
-        backoffMs = Math.min(backoffMs * 2, this.#options.backoffMaxMs);
+        await pause(waitMs);
       }
     }
   }
@@ -273,7 +295,8 @@ export class Informer {
 
   async #watch(signal: AbortSignal): Promise<void> {
     this.stats.watches += 1;
-    await this.#client.watch(
+    this.#watchEvents = 0;
+    const outcome = await this.#client.watch(
       resourcePath(this.ref, this.scope.namespace),
       {
         resourceVersion: this.#resourceVersion,
@@ -283,9 +306,15 @@ export class Informer {
         // As client-go: a random 5-10 minute server-side timeout spreads reconnects.
         timeoutSeconds: 300 + Math.floor(Math.random() * 300),
       },
-      (event) => this.#apply(event.type, event.object),
+      (event) => {
+        this.#watchEvents += 1;
+        this.#apply(event.type, event.object);
+      },
       signal,
     );
+    if (outcome === 'idle') {
+      this.#logger.info({ resource: this.ref.resource }, 'watch brought nothing, reopening it');
+    }
   }
 
   #apply(type: string, object: Record<string, unknown>): void {

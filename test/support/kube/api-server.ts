@@ -121,6 +121,8 @@ export class TestApiServer {
   readonly nonResourceGrants: { user: string; verb: string; path: string }[] = [];
   /** Every request, for assertions: `GET /api/v1/pods?watch=true`. */
   readonly requests: string[] = [];
+  /** When each of `requests` arrived (Date.now()). */
+  readonly requestTimes: number[] = [];
   readonly faults: Fault[] = [];
   readonly #objects = new Map<string, Map<string, KubeObject>>();
   readonly #events: StoredEvent[] = [];
@@ -359,6 +361,7 @@ export class TestApiServer {
     const method = req.method ?? 'GET';
     const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     this.requests.push(`${method} ${url.pathname}${url.search}`);
+    this.requestTimes.push(Date.now());
     try {
       if (this.#options.token && req.headers.authorization !== `Bearer ${this.#options.token}`) {
         return this.#send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
