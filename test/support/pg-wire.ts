@@ -10,7 +10,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 
-export type QueryAnswer = { column: string; rows: (string | null)[] } | { error: string; code: string };
+/** An answer to a query; `hang` never answers, as a server stuck after authentication. */
+export type QueryAnswer =
+  | { column: string; rows: (string | null)[] }
+  | { error: string; code: string }
+  | 'hang';
 
 function message(type: string, payload: Buffer): Buffer {
   const header = Buffer.alloc(5);
@@ -116,12 +120,13 @@ export class PgWireServer {
         if (type !== 'Q') continue;
         const query = payload.subarray(0, payload.length - 1).toString('utf8');
         this.queries.push(query);
-        socket.write(this.#reply(this.#answer(query)));
+        const answer = this.#answer(query);
+        if (answer !== 'hang') socket.write(this.#reply(answer));
       }
     });
   }
 
-  #reply(answer: QueryAnswer): Buffer {
+  #reply(answer: Exclude<QueryAnswer, 'hang'>): Buffer {
     const ready = message('Z', Buffer.from('I'));
     if ('error' in answer) {
       return Buffer.concat([errorResponse('ERROR', answer.code, answer.error), ready]);
