@@ -10,8 +10,14 @@ import type { Cluster } from './kube/cluster.js';
 import { leaseNameFor } from './kube/lease.js';
 import { LeaderGate } from './leader-gate.js';
 import type { Logger, LogHub } from './log.js';
+import { exportReporter } from './telemetry/export-report.js';
 import { TelemetryPipeline } from './telemetry/pipeline.js';
-import { CollectionRecords, observeSelfMetrics, type ReloadRecord } from './telemetry/self-metrics.js';
+import {
+  CollectionRecords,
+  type ExportRecord,
+  observeSelfMetrics,
+  type ReloadRecord,
+} from './telemetry/self-metrics.js';
 
 /** How long a new generation waits for its instruments' first state before serving anyway. */
 export const READY_TIMEOUT_MS = 5000;
@@ -21,6 +27,7 @@ export interface GenerationDeps {
   readonly identity: Identity;
   readonly resource: Resource;
   readonly reloads: ReloadRecord;
+  readonly exports: ExportRecord;
   readonly clock: Clock;
   readonly cluster: Cluster | undefined;
   /** True once the process is exiting: leaders then give their leases up instead of keeping them for a reload. */
@@ -104,12 +111,24 @@ export class Generation {
               caFile: config.otlp.caFile,
               clientCertFile: config.otlp.clientCertFile,
               clientKeyFile: config.otlp.clientKeyFile,
+              report: exportReporter(
+                deps.exports,
+                logger.child({ component: 'otlp' }),
+                deps.clock,
+                Object.values(config.otlp.headers),
+              ),
             },
           }
         : {}),
     });
     const collections = new CollectionRecords();
-    observeSelfMetrics(pipeline.sink, deps.identity.instance, collections, deps.reloads);
+    observeSelfMetrics(
+      pipeline.sink,
+      deps.identity.instance,
+      collections,
+      deps.reloads,
+      config.otlp.enabled ? deps.exports : undefined,
+    );
     const running: RunningInstrument[] = [];
     try {
       for (const name of config.enabledCollectors) {

@@ -12,7 +12,7 @@ import { buildResource, resolveIdentity } from './identity.js';
 import type { Clock, Identity } from './instrument.js';
 import { Cluster } from './kube/cluster.js';
 import type { Logger, LogHub } from './log.js';
-import { ReloadRecord } from './telemetry/self-metrics.js';
+import { ExportRecord, ReloadRecord } from './telemetry/self-metrics.js';
 
 export interface RuntimeOptions {
   readonly file?: string;
@@ -139,6 +139,7 @@ export class Runtime {
       identity,
       resource: buildResource(identity, options.env),
       reloads,
+      exports: new ExportRecord(),
       clock: options.clock ?? { now: () => Date.now() },
     };
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { OtlpReceiver } from '../../test/support/otlp-receiver.js';
@@ -56,8 +57,9 @@ test('a collection is split into requests of at most N points, keeping every poi
 
 test('an export bigger than a Collector accepts in one message arrives whole, in several requests', async (t) => {
   // A Collector's default receive limit: 4 MiB. 40k points are about 6 MiB in one message.
-  const receiver = await OtlpReceiver.start(undefined, 4 * 2 ** 20);
+  const receiver = await OtlpReceiver.start({ maxMessageBytes: 4 * 2 ** 20 });
   t.after(() => receiver.stop());
+  const results: number[] = [];
   const pipeline = new TelemetryPipeline({
     namespace: 'sealos',
     resource: resourceFromAttributes({ 'service.name': 'test' }),
@@ -71,6 +73,7 @@ test('an export bigger than a Collector accepts in one message arrives whole, in
       caFile: '',
       clientCertFile: '',
       clientKeyFile: '',
+      report: (result) => results.push(result.code),
     },
   });
   const declaration = {
@@ -96,5 +99,10 @@ test('an export bigger than a Collector accepts in one message arrives whole, in
   assert.equal(values.length, items.length);
   assert.deepEqual(values, items);
   assert.ok(receiver.exports.length >= items.length / POINTS_PER_REQUEST);
+  // Each request is reported, and each succeeded.
+  assert.deepEqual(
+    results,
+    receiver.exports.map(() => ExportResultCode.SUCCESS),
+  );
   await pipeline.shutdown();
 });

@@ -21,13 +21,13 @@ import {
   type MetricBlock,
 } from './exposition.js';
 import { PassProducer } from './otlp-producer.js';
-import { createOtlpReader, InspectionReader, type OtlpSettings } from './readers.js';
+import { createOtlpReader, type ExportReport, InspectionReader, type OtlpSettings } from './readers.js';
 import { type ObserveSource, type OpenPass, type RegisteredMetric, sinkOver, TimeSlicer } from './source.js';
 
 export interface PipelineOptions {
   readonly namespace: string;
   readonly resource: Resource;
-  readonly otlp?: OtlpSettings;
+  readonly otlp?: OtlpSettings & { readonly report: ExportReport };
   /** Adds a reader that collects on demand what OTLP would export (tests and benchmarks compare it). */
   readonly inspect?: boolean;
 }
@@ -74,7 +74,7 @@ export class TelemetryPipeline {
       this.#inspection = new InspectionReader(producer);
       readers.push(this.#inspection);
     }
-    if (options.otlp) readers.push(createOtlpReader(options.otlp, producer));
+    if (options.otlp) readers.push(createOtlpReader(options.otlp, producer, options.otlp.report));
     this.#provider = new MeterProvider({ resource: options.resource, readers });
   }
 

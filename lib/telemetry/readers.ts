@@ -100,16 +100,20 @@ export function splitByPoints(metrics: ResourceMetrics, limit: number): Resource
   return batches;
 }
 
+/** Told the outcome of every OTLP request. */
+export type ExportReport = (result: ExportResult) => void;
+
 /**
  * Delegates to the OTLP exporter in requests of at most POINTS_PER_REQUEST points, one after
- * another with a turn of the event loop between them. The first failed request fails the export
- * (the reader logs it, and the next
- * interval exports the current state again).
+ * another with a turn of the event loop between them. The first failed request fails the export;
+ * nothing is queued for later, since the next interval exports the whole current state again
+ * (counters are cumulative, so no count is lost).
  */
-function batchedExporter(exporter: OTLPMetricExporter): PushMetricExporter {
+function batchedExporter(exporter: OTLPMetricExporter, report: ExportReport): PushMetricExporter {
   const exportAll = async (metrics: ResourceMetrics): Promise<ExportResult> => {
     for (const batch of splitByPoints(metrics, POINTS_PER_REQUEST)) {
       const result = await new Promise<ExportResult>((resolve) => exporter.export(batch, resolve));
+      report(result);
       if (result.code !== ExportResultCode.SUCCESS) return result;
       await nextTurn();
     }
@@ -126,6 +130,7 @@ function batchedExporter(exporter: OTLPMetricExporter): PushMetricExporter {
 export function createOtlpReader(
   settings: OtlpSettings,
   producer: MetricProducer,
+  report: ExportReport,
 ): PeriodicExportingMetricReader {
   const metadata = new Metadata();
   for (const [key, value] of Object.entries(settings.headers)) metadata.set(key.toLowerCase(), value);
@@ -137,7 +142,7 @@ export function createOtlpReader(
     timeoutMillis: settings.timeoutMs,
   });
   return new PeriodicExportingMetricReader({
-    exporter: batchedExporter(exporter),
+    exporter: batchedExporter(exporter, report),
     exportIntervalMillis: settings.intervalMs,
     exportTimeoutMillis: Math.min(settings.timeoutMs, settings.intervalMs),
     metricProducers: [producer],

@@ -69,6 +69,15 @@ export const configRestartRequired = {
   prefixed: false,
 } as const satisfies MetricDeclaration;
 
+export const otlpExports = {
+  name: 'state_metric_otlp_exports',
+  kind: 'counter',
+  unit: '{export}',
+  help: 'OTLP export requests since the process started, by result (success or failure); only with OTLP push on.',
+  labels: ['result'],
+  prefixed: false,
+} as const satisfies MetricDeclaration;
+
 export const selfMetrics = [
   collectorDuration,
   collectorSuccess,
@@ -77,6 +86,7 @@ export const selfMetrics = [
   configLastReloadSuccessful,
   configHash,
   configRestartRequired,
+  otlpExports,
 ] as const;
 
 interface CollectorRecord {
@@ -117,6 +127,14 @@ export class ReloadRecord {
   restartRequired: readonly string[] = [];
 }
 
+/** OTLP export outcomes; like the reload history, it outlives generations. */
+export class ExportRecord {
+  successes = 0;
+  failures = 0;
+  failuresInARow = 0;
+  lastFailureLogMs = 0;
+}
+
 export function hashValue(hash: string): number {
   return hash === '' ? 0 : Number.parseInt(hash.slice(0, 12), 16);
 }
@@ -126,6 +144,7 @@ export function observeSelfMetrics(
   instance: string,
   collections: CollectionRecords,
   reloads: ReloadRecord,
+  exports?: ExportRecord,
 ): void {
   const perCollector = (declaration: MetricDeclaration, pick: (record: CollectorRecord) => number) =>
     sink.observe(declaration, (observe) => {
@@ -141,4 +160,10 @@ export function observeSelfMetrics(
   sink.observe(configLastReloadSuccessful, (observe) => observe(reloads.lastSuccessful ? 1 : 0, {}));
   sink.observe(configHash, (observe) => observe(hashValue(reloads.hash), {}));
   sink.observe(configRestartRequired, (observe) => observe(reloads.restartRequired.length, {}));
+  if (exports) {
+    sink.observe(otlpExports, (observe) => {
+      observe(exports.successes, { result: 'success' });
+      observe(exports.failures, { result: 'failure' });
+    });
+  }
 }

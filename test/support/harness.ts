@@ -8,7 +8,12 @@ import type { ClusterAccess, Identity, InstrumentContext } from '../../lib/instr
 import { LogHub } from '../../lib/log.js';
 import type { ExpositionFormat } from '../../lib/telemetry/exposition.js';
 import { TelemetryPipeline } from '../../lib/telemetry/pipeline.js';
-import { CollectionRecords, observeSelfMetrics, ReloadRecord } from '../../lib/telemetry/self-metrics.js';
+import {
+  CollectionRecords,
+  ExportRecord,
+  observeSelfMetrics,
+  ReloadRecord,
+} from '../../lib/telemetry/self-metrics.js';
 
 export const testIdentity: Identity = {
   instance: 'test-0',
@@ -34,7 +39,14 @@ export function harness(namespace = 'sealos', cluster?: ClusterAccess): Harness 
     resource: resourceFromAttributes({ 'service.name': 'test' }),
   });
   const collections = new CollectionRecords();
-  observeSelfMetrics(pipeline.sink, testIdentity.instance, collections, new ReloadRecord());
+  // As with OTLP push on, so every self-metric is there.
+  observeSelfMetrics(
+    pipeline.sink,
+    testIdentity.instance,
+    collections,
+    new ReloadRecord(),
+    new ExportRecord(),
+  );
   const logs = quietLogs();
   return {
     pipeline,

@@ -78,8 +78,26 @@ function decode(request: Request, metadata: grpc.Metadata): ReceivedExport[] {
   }));
 }
 
+export interface ReceiverOptions {
+  /** TLS with this server certificate and key (PEM); plain gRPC without. */
+  readonly tls?: { cert: string; key: string };
+  /** A Collector's default is 4 MiB; the gateway example raises it to 64 MiB. */
+  readonly maxMessageBytes?: number;
+  /** A fixed port, e.g. to come back where a stopped receiver was; any free port without. */
+  readonly port?: number;
+  /** Never answer an export (a Collector stuck on a full queue): calls are held until cancelled. */
+  readonly hang?: boolean;
+}
+
 export class OtlpReceiver {
   readonly exports: ReceivedExport[] = [];
+  /** Export calls that arrived, answered or not. */
+  calls = 0;
+  /** Calls of a hanging receiver the client cancelled, with how long each was held (ms). */
+  readonly cancelledAfterMs: number[] = [];
+  /** Calls a hanging receiver holds now, and the most it held at once. */
+  held = 0;
+  heldPeak = 0;
   readonly #server: grpc.Server;
   readonly port: number;
   #waiters: (() => void)[] = [];
@@ -89,12 +107,8 @@ export class OtlpReceiver {
     this.port = port;
   }
 
-  /** Plain gRPC, or TLS with the given server certificate and key (PEM). */
-  static async start(
-    tls?: { cert: string; key: string },
-    /** A Collector's default is 4 MiB; the gateway example raises it to 64 MiB. */
-    maxMessageBytes = 64 * 2 ** 20,
-  ): Promise<OtlpReceiver> {
+  static async start(options: ReceiverOptions = {}): Promise<OtlpReceiver> {
+    const { tls, maxMessageBytes = 64 * 2 ** 20, port: fixedPort = 0, hang = false } = options;
     const definition = protoLoader.loadSync(
       fileURLToPath(new URL('../fixtures/otlp/metrics_service.proto', import.meta.url)),
       { longs: String, defaults: true, oneofs: true },
@@ -108,13 +122,25 @@ export class OtlpReceiver {
     let receiver: OtlpReceiver | undefined;
     server.addService(proto.opentelemetry.proto.collector.metrics.v1.MetricsService.service, {
       Export: (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        if (receiver) receiver.calls += 1;
+        if (hang && receiver) {
+          const self = receiver;
+          const since = performance.now();
+          self.held += 1;
+          self.heldPeak = Math.max(self.heldPeak, self.held);
+          call.on('cancelled', () => {
+            self.held -= 1;
+            self.cancelledAfterMs.push(performance.now() - since);
+          });
+          return;
+        }
         receiver?.receive(decode(call.request, call.metadata));
         callback(null, {});
       },
     });
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
-        '127.0.0.1:0',
+        `127.0.0.1:${fixedPort}`,
         tls
           ? grpc.ServerCredentials.createSsl(null, [
               { cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) },
@@ -154,7 +180,13 @@ export class OtlpReceiver {
     }
   }
 
+  /** Stops serving; held calls of a hanging receiver are dropped with the connections. */
   stop(): Promise<void> {
     return new Promise((resolve) => this.#server.tryShutdown(() => resolve()));
+  }
+
+  /** Stops at once, dropping every connection, as a Collector that is killed. */
+  kill(): void {
+    this.#server.forceShutdown();
   }
 }
