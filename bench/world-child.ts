@@ -6,9 +6,11 @@
  *   mark      -> resets the stall monitor (a scrape window starts)
  *   report    -> longest stall since `mark`, RSS, heap
  *   otlp      -> one OTLP export now: wall time, CPU time, longest stall
+ *   sample    -> RSS, heap retained after a full GC, open file descriptors, active handles,
+ *                longest stall since the last sample (the soak's readings)
  *   stop      -> graceful stop, exit 0
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -109,6 +111,25 @@ process.on('message', async (message: { type: string }) => {
         wallMs: performance.now() - at,
         cpuMs: (used.user + used.system) / 1000,
         maxStallMs: maxStallMs(),
+      });
+      break;
+    }
+    case 'sample': {
+      const maxStall = maxStallMs();
+      stalls.reset();
+      (globalThis as { gc?: () => void }).gc?.();
+      const handles: Record<string, number> = {};
+      for (const kind of process.getActiveResourcesInfo()) handles[kind] = (handles[kind] ?? 0) + 1;
+      send({
+        type: 'sample',
+        rssMiB: process.memoryUsage.rss() / 2 ** 20,
+        retainedHeapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+        fds: readdirSync('/proc/self/fd').length,
+        handles,
+        maxStallMs: maxStall,
+        health: Object.fromEntries(
+          Object.entries(app.runtime.current.health()).map(([name, health]) => [name, health.state]),
+        ),
       });
       break;
     }
