@@ -13,6 +13,11 @@ export interface AuthDecision {
   readonly user?: string;
 }
 
+/**
+ * Both reviews of one token must answer within this; a scrape is not held for the API client's
+ * own (much longer) request timeout while Prometheus has long given up.
+ */
+export const REVIEW_TIMEOUT_MS = 5_000;
 const ALLOW_TTL_MS = 60_000;
 const DENY_TTL_MS = 10_000;
 const MAX_ENTRIES = 1024;
@@ -56,6 +61,13 @@ export class TokenAuthorizer {
   }
 
   async #review(token: string, path: string): Promise<AuthDecision> {
+    const signal = AbortSignal.timeout(REVIEW_TIMEOUT_MS);
+    const failure = (what: string, error: unknown): AuthDecision => ({
+      status: 503,
+      reason: signal.aborted
+        ? `${what}: no answer from the API server within ${REVIEW_TIMEOUT_MS} ms`
+        : `${what} failed: ${(error as Error).message}`,
+    });
     let review: TokenReview;
     try {
       review = await this.#client.request<TokenReview>(
@@ -63,10 +75,11 @@ export class TokenAuthorizer {
         '/apis/authentication.k8s.io/v1/tokenreviews',
         {
           body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
+          signal,
         },
       );
     } catch (error) {
-      return { status: 503, reason: `TokenReview failed: ${(error as Error).message}` };
+      return failure('TokenReview', error);
     }
     const user = review.status?.user;
     if (!review.status?.authenticated || !user?.username) return { status: 401, reason: 'invalid token' };
@@ -86,10 +99,11 @@ export class TokenAuthorizer {
               nonResourceAttributes: { path, verb: 'get' },
             },
           },
+          signal,
         },
       );
     } catch (error) {
-      return { status: 503, reason: `SubjectAccessReview failed: ${(error as Error).message}` };
+      return failure('SubjectAccessReview', error);
     }
     return access.status?.allowed
       ? { status: 200, reason: 'allowed', user: user.username }

@@ -138,7 +138,9 @@ async function route(
     if (authorizer) {
       const decision = await authorizer.check(req.headers.authorization, server.metricsPath);
       if (decision.status !== 200) {
-        logger.debug({ status: decision.status, reason: decision.reason }, 'metrics request refused');
+        // An API that cannot review tokens refuses every new scraper: that is worth a warning.
+        const level = decision.status === 503 ? 'warn' : 'debug';
+        logger[level]({ status: decision.status, reason: decision.reason }, 'metrics request refused');
         if (decision.status === 401) res.setHeader('www-authenticate', 'Bearer realm="sealos-state-metrics"');
         return sendText(res, decision.status, `${decision.reason}\n`);
       }

@@ -117,6 +117,8 @@ export class TestApiServer {
   readonly types = new Map<string, ResourceType>();
   /** Bearer tokens TokenReview accepts, and who they are. */
   readonly tokens = new Map<string, Identity>();
+  /** Tokens TokenReview refuses as expired (a bound service-account token past its expiry). */
+  readonly expiredTokens = new Set<string>();
   /** SubjectAccessReview: which user may do which verb on which non-resource URL. */
   readonly nonResourceGrants: { user: string; verb: string; path: string }[] = [];
   /** Every request, for assertions: `GET /api/v1/pods?watch=true`. */
@@ -573,12 +575,18 @@ export class TestApiServer {
     const path = url.pathname;
     if (method === 'POST' && path === '/apis/authentication.k8s.io/v1/tokenreviews') {
       const review = await this.#body(req);
-      const identity = this.tokens.get(String((review.spec as { token?: string })?.token ?? ''));
+      const token = String((review.spec as { token?: string })?.token ?? '');
+      const identity = this.tokens.get(token);
       this.#send(res, 201, {
         ...review,
         status: identity
           ? { authenticated: true, user: { username: identity.username, groups: identity.groups } }
-          : { authenticated: false, error: 'invalid bearer token' },
+          : {
+              authenticated: false,
+              error: this.expiredTokens.has(token)
+                ? 'service account token has expired'
+                : 'invalid bearer token',
+            },
       });
       return true;
     }
