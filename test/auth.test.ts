@@ -3,9 +3,6 @@
  * against the test API server.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { App } from '../lib/app.js';
@@ -16,6 +13,24 @@ import { TestApiServer } from './support/kube/api-server.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const fixtureProc = fileURLToPath(new URL('../instruments/zombie/testdata/proc', import.meta.url));
+
+/** An app with /metrics auth on, reaching the API through `kubeconfig`; stopped with the test. */
+async function authApp(
+  t: { after(fn: () => Promise<void>): void },
+  server: TestApiServer,
+  kubeconfig = server.kubeconfigPath,
+) {
+  const logs = harnessLogs();
+  const app = await App.start({
+    env: { KUBECONFIG: kubeconfig, SERVER_ADDRESS: '127.0.0.1:0', SERVER_AUTH_ENABLED: 'true' },
+    logs,
+  });
+  t.after(async () => {
+    await app.stop();
+    await server.stop();
+  });
+  return { url: `http://127.0.0.1:${app.server.address().port}/metrics`, logs };
+}
 
 test('401 without or with a bad token, 403 when not allowed, 200 when allowed; /health stays open', async (t) => {
   const server = await TestApiServer.start();
@@ -68,18 +83,9 @@ test('401 without or with a bad token, 403 when not allowed, 200 when allowed; /
 
 test('an API that cannot review tokens answers 503, not a wrong 401/403', async (t) => {
   const server = await TestApiServer.start();
-  const app = await App.start({
-    env: { KUBECONFIG: server.kubeconfigPath, SERVER_ADDRESS: '127.0.0.1:0', SERVER_AUTH_ENABLED: 'true' },
-    logs: harnessLogs(),
-  });
-  t.after(async () => {
-    await app.stop();
-    await server.stop();
-  });
+  const { url } = await authApp(t, server);
   server.fail({ count: 1, status: 500, match: (_m, path) => path.includes('tokenreviews') });
-  const response = await get(`http://127.0.0.1:${app.server.address().port}/metrics`, {
-    authorization: 'Bearer x',
-  });
+  const response = await get(url, { authorization: 'Bearer x' });
   assert.equal(response.status, 503);
 });
 
@@ -95,15 +101,7 @@ test('malformed Authorization headers and expired tokens are 401; malformed ones
   server.tokens.set('prometheus-token', { username: 'prometheus', groups: [] });
   server.nonResourceGrants.push({ user: 'prometheus', verb: 'get', path: '/metrics' });
   server.expiredTokens.add('expired-token');
-  const app = await App.start({
-    env: { KUBECONFIG: server.kubeconfigPath, SERVER_ADDRESS: '127.0.0.1:0', SERVER_AUTH_ENABLED: 'true' },
-    logs: harnessLogs(),
-  });
-  t.after(async () => {
-    await app.stop();
-    await server.stop();
-  });
-  const url = `http://127.0.0.1:${app.server.address().port}/metrics`;
+  const { url } = await authApp(t, server);
   const reviews = () => server.requests.filter((r) => r.includes('tokenreviews')).length;
   for (const authorization of [
     'Basic cHJvbWV0aGV1czpwdw==',
@@ -132,23 +130,12 @@ test('a TokenReview that never answers: new tokens get 503 within the review tim
   server.tokens.set('new-token', { username: 'prometheus', groups: [] });
   server.nonResourceGrants.push({ user: 'prometheus', verb: 'get', path: '/metrics' });
   const proxy = await TcpProxy.start({ host: '127.0.0.1', port: Number(new URL(server.url).port) });
-  const dir = await mkdtemp(join(tmpdir(), 'ssm-auth-'));
-  const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    (await readFile(server.kubeconfigPath, 'utf8')).replace(server.url, `https://127.0.0.1:${proxy.port}`),
-  );
-  const logs = harnessLogs();
-  const app = await App.start({
-    env: { KUBECONFIG: kubeconfig, SERVER_ADDRESS: '127.0.0.1:0', SERVER_AUTH_ENABLED: 'true' },
-    logs,
+  t.after(() => proxy.stop());
+  const kubeconfig = await server.writeKubeconfig({
+    path: `${server.kubeconfigPath}-proxy`,
+    viaPort: proxy.port,
   });
-  t.after(async () => {
-    await app.stop();
-    await proxy.stop();
-    await server.stop();
-  });
-  const url = `http://127.0.0.1:${app.server.address().port}/metrics`;
+  const { url, logs } = await authApp(t, server, kubeconfig);
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   assert.equal((await get(url, bearer('prometheus-token'))).status, 200);
   assert.equal((await get(url, bearer('bob-token'))).status, 403);

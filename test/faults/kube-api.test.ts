@@ -6,7 +6,7 @@
  * API is away, and retries are spaced (backoff, Retry-After) rather than a tight loop.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -83,11 +83,7 @@ test('Kubernetes API faults: caches converge, nothing stale or doubled, retries 
   const server = await TestApiServer.start();
   const proxy = await TcpProxy.start({ host: '127.0.0.1', port: Number(new URL(server.url).port) });
   const dir = await mkdtemp(join(tmpdir(), 'ssm-kube-faults-'));
-  const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    (await readFile(server.kubeconfigPath, 'utf8')).replace(server.url, `https://127.0.0.1:${proxy.port}`),
-  );
+  const kubeconfig = await server.writeKubeconfig({ path: join(dir, 'kubeconfig'), viaPort: proxy.port });
   const file = join(dir, 'config.yaml');
   await writeFile(
     file,

@@ -6,8 +6,6 @@
  * it stays a follower.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { exportsNodeSeries, type Instance, startInstance, until } from '../support/cli-instance.js';
 import { get } from '../support/http.js';
@@ -59,11 +57,10 @@ test('a partitioned leader stops exporting before another instance starts', {
     metadata: { name: 'node-a' },
     status: { conditions: [{ type: 'Ready', status: 'True' }] },
   });
-  const viaProxy = join(new URL(server.kubeconfigPath, 'file:').pathname, '..', 'kubeconfig-proxy');
-  await writeFile(
-    viaProxy,
-    (await readFile(server.kubeconfigPath, 'utf8')).replace(server.url, `https://127.0.0.1:${proxy.port}`),
-  );
+  const viaProxy = await server.writeKubeconfig({
+    path: `${server.kubeconfigPath}-proxy`,
+    viaPort: proxy.port,
+  });
 
   const a = await startInstance(viaProxy, 'partitioned', TIMINGS);
   instances.push(a);

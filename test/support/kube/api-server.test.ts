@@ -41,7 +41,7 @@ test('client-node lists over HTTPS with the kubeconfig token; no token is 401', 
   // Node's fetch does not trust the test CA: a TLS error proves HTTPS; the 401 path is checked with client-node below.
   assert.ok(anonymous instanceof Error);
   const kc = await client(server);
-  await server.writeKubeconfig(`${server.kubeconfigPath}.bad`, 'wrong-token');
+  await server.writeKubeconfig({ path: `${server.kubeconfigPath}.bad`, token: 'wrong-token' });
   kc.loadFromFile(`${server.kubeconfigPath}.bad`);
   await assert.rejects(
     kc.makeApiClient(CoreV1Api).listNode(),

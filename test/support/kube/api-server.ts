@@ -166,14 +166,19 @@ export class TestApiServer {
     return this.#rv;
   }
 
-  /** Writes a kubeconfig for this server (CA, token), optionally under another user's token. */
-  async writeKubeconfig(path = this.kubeconfigPath, token = this.#options.token ?? ''): Promise<string> {
+  /**
+   * Writes a kubeconfig for this server (CA, token), optionally under another user's token, or
+   * reaching it through a proxy on `viaPort` (the certificate names 127.0.0.1, so TLS passes).
+   */
+  async writeKubeconfig(options: { path?: string; token?: string; viaPort?: number } = {}): Promise<string> {
+    const { path = this.kubeconfigPath, token = this.#options.token ?? '', viaPort } = options;
+    const server = viaPort === undefined ? this.url : `https://127.0.0.1:${viaPort}`;
     const { cert } = await serverCertificate();
     const yaml = [
       'apiVersion: v1',
       'kind: Config',
       'clusters:',
-      `- name: test\n  cluster:\n    server: ${this.url}\n    certificate-authority-data: ${Buffer.from(cert).toString('base64')}`,
+      `- name: test\n  cluster:\n    server: ${server}\n    certificate-authority-data: ${Buffer.from(cert).toString('base64')}`,
       'users:',
       `- name: test\n  user:\n    token: ${token}`,
       'contexts:',
