@@ -51,7 +51,6 @@ export class LeaseElector {
   readonly #onStarted: () => void;
   readonly #onStopped: () => void;
   #leading = false;
-  #lastRenewMs = 0;
   #observed: { version: string; atMs: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stepDownTimer: NodeJS.Timeout | undefined;
@@ -158,7 +157,6 @@ export class LeaseElector {
     try {
       if (await this.#tryAcquireOrRenew(now, inFlight.signal)) {
         if (this.#stopped) return;
-        this.#lastRenewMs = now;
         this.#armStepDown(now);
         if (!this.#leading) this.#setLeading(true);
         return;
@@ -177,12 +175,15 @@ export class LeaseElector {
     }
   }
 
-  /** A leader that cannot renew steps down at the renew deadline, before the lease expires for others. */
+  /**
+   * A leader that cannot renew steps down at the renew deadline, before the lease expires for
+   * others. Each renewal re-arms the timer, so it fires only when none came in time.
+   */
   #armStepDown(renewedAtMs: number): void {
     clearTimeout(this.#stepDownTimer);
     this.#stepDownTimer = setTimeout(
       () => {
-        if (this.#leading && this.#lastRenewMs === renewedAtMs) {
+        if (this.#leading) {
           this.#logger.warn(
             { lease: this.#settings.name, renewDeadlineMs: this.#settings.renewDeadlineMs },
             'lease not renewed within the renew deadline',

@@ -9,7 +9,7 @@ import type { Clock, Logger } from '../instrument.js';
 import type { ExportReport } from './readers.js';
 import type { ExportRecord } from './self-metrics.js';
 
-export const FAILURE_LOG_INTERVAL_MS = 60_000;
+const FAILURE_LOG_INTERVAL_MS = 60_000;
 
 export function exportReporter(
   record: ExportRecord,
