@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createDatabaseLogins } from '../test/support/database-servers.js';
+import { createDatabaseLogins, postgresAdminUrl } from '../test/support/database-servers.js';
 import { TestDnsServer } from '../test/support/dns-server.js';
 import { KUBEBLOCKS_CLUSTERS, TestApiServer } from '../test/support/kube/api-server.js';
 import {
@@ -22,7 +22,6 @@ import {
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const buildDir = join(root, '.bench-out', 'world-build');
-const ADMIN = 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export interface World {
   readonly name: string;
@@ -55,10 +54,10 @@ export function build(): void {
 /** A Sealos accounts database with `count` users, each with an Account row. */
 async function accountsDatabase(count: number): Promise<{ dsn: string; drop(): Promise<void> }> {
   const name = `ssm_world_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN });
+  const admin = new pg.Client({ connectionString: postgresAdminUrl() });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
-  const setup = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:5432/${name}` });
+  const setup = new pg.Client({ connectionString: postgresAdminUrl(name) });
   await setup.connect();
   await setup.query(`
     CREATE TABLE "User" (uid uuid PRIMARY KEY, id text UNIQUE NOT NULL, name text NOT NULL);
@@ -67,7 +66,7 @@ async function accountsDatabase(count: number): Promise<{ dsn: string; drop(): P
     INSERT INTO "Account" SELECT md5(i::text)::uuid, (i * 7919) % 100000000000, (i * 31) % 1000000, '' FROM generate_series(0, ${count - 1}) i;`);
   await setup.end();
   return {
-    dsn: `postgresql://postgres@127.0.0.1:5432/${name}?sslmode=disable`,
+    dsn: `${postgresAdminUrl(name)}?sslmode=disable`,
     drop: async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import pg from 'pg';
+import { postgresAdminUrl } from '../../test/support/database-servers.js';
 import { assertGolden, harness, samples } from '../../test/support/harness.js';
 import { toCurrency } from './balances.js';
 import { userbalanceConfig } from './config.js';
 import { userbalance } from './userbalance.js';
-
-const ADMIN = 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 test('micro-units to currency, rounded half away from zero at the cent', () => {
   const cases: [string, string, number][] = [
@@ -28,7 +27,7 @@ async function accountsDatabase(t: { after(fn: () => unknown): void }) {
   const database = `ssm_ub_${suffix}`;
   const role = `ssm_ub_${suffix}`;
   const password = `pw-${randomBytes(8).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN });
+  const admin = new pg.Client({ connectionString: postgresAdminUrl() });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${database}`);
   await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
@@ -37,7 +36,7 @@ async function accountsDatabase(t: { after(fn: () => unknown): void }) {
     await admin.query(`DROP ROLE IF EXISTS ${role}`);
     await admin.end();
   });
-  const setup = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:5432/${database}` });
+  const setup = new pg.Client({ connectionString: postgresAdminUrl(database) });
   await setup.connect();
   await setup.query(`
     CREATE TABLE "User" (uid uuid PRIMARY KEY, id text UNIQUE NOT NULL, name text NOT NULL);

@@ -8,13 +8,29 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
+/**
+ * The superuser login `test/prepare-machine.sh` (npm's pretest) keeps on the machine's
+ * loopback-only PostgreSQL and MariaDB; Redis runs without auth for its default user.
+ */
+export const TEST_ADMIN = { user: 'ssm_test_admin', password: 'ssm-test-admin' } as const;
+
+/** The test superuser's DSN for `database` on the machine's PostgreSQL. */
+export function postgresAdminUrl(database = 'postgres'): string {
+  return `postgresql://${TEST_ADMIN.user}:${TEST_ADMIN.password}@127.0.0.1:5432/${database}`;
+}
+
 /** Creates `user` with `password` on PostgreSQL, MariaDB and Redis; resolves to the cleanup. */
 export async function createDatabaseLogins(user: string, password: string): Promise<() => Promise<void>> {
-  const postgres = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
+  const postgres = new pg.Client({ connectionString: postgresAdminUrl() });
   await postgres.connect();
   await postgres.query(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
   await postgres.query(`CREATE ROLE ${user}_nologin NOLOGIN`);
-  const maria = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+  const maria = await mysql.createConnection({
+    host: '127.0.0.1',
+    port: 3306,
+    user: TEST_ADMIN.user,
+    password: TEST_ADMIN.password,
+  });
   await maria.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`);
   const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
   await redis.connect();
