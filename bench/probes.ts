@@ -68,10 +68,10 @@ function samples(body: string): number {
   return total;
 }
 
-/** Failed checks by error type: a healthy bench has none. */
+/** Failed checks by reason: a healthy bench has none. */
 function failures(body: string): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const match of body.matchAll(/sealos_domain_status\{[^}]*error_type="([^"]+)"\} 0/g)) {
+  for (const match of body.matchAll(/sealos_domain_status\{[^}]*reason="([^"]+)"\} 0/g)) {
     counts[match[1] as string] = (counts[match[1] as string] ?? 0) + 1;
   }
   return counts;

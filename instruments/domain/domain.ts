@@ -6,8 +6,9 @@
 import { defineInstrument, type InstrumentContext } from '../../lib/instrument.js';
 import { healthCounts, probeLoop } from '../../lib/probe/fanout.js';
 import { type HttpProbeResult, probeHttp } from '../../lib/probe/http-probe.js';
-import type { ProbeErrorType } from '../../lib/probe/probe-error.js';
+import type { ProbeError, ProbeErrorType } from '../../lib/probe/probe-error.js';
 import { type DomainConfig, type DomainEntry, domainConfig, type Endpoint, parseEndpoint } from './config.js';
+import { type CheckFailure, certErrorType, dnsErrorType, httpErrorType } from './error-type.js';
 import {
   domainCertExpiry,
   domainDnsStatus,
@@ -22,7 +23,18 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 interface CheckOutcome {
   readonly ok: boolean;
-  readonly errorType: ProbeErrorType | '';
+  /** Why it failed; absent when it passed. */
+  readonly failure?: CheckFailure;
+}
+
+const PASSED: CheckOutcome = { ok: true };
+
+function failed(reason: ProbeErrorType, code?: string, statusCode?: number): CheckOutcome {
+  return { ok: false, failure: { reason, code, statusCode } };
+}
+
+function failedWith(error: ProbeError): CheckOutcome {
+  return failed(error.errorType, error.code);
 }
 
 export interface AddressResult {
@@ -42,20 +54,18 @@ function statusAccepted(status: number, expected: readonly number[]): boolean {
 
 function certificateCheck(result: HttpProbeResult, entry: DomainEntry, nowMs: number): AddressResult['cert'] {
   const certificate = result.certificate;
-  if (!certificate) return { ok: false, errorType: result.error?.errorType ?? 'unknown' };
+  if (!certificate) return result.error ? failedWith(result.error) : failed('unknown');
   const expirySeconds = Math.round((certificate.notAfterMs - nowMs) / 1000);
   // Dates by this process's clock; trust and the name only when verification is on.
-  const problem: ProbeErrorType | undefined =
+  const outcome: CheckOutcome =
     certificate.notAfterMs <= nowMs
-      ? 'cert_expired'
+      ? failed('cert_expired')
       : certificate.notBeforeMs > nowMs
-        ? 'cert_not_yet_valid'
-        : entry.skipTLSVerify
-          ? undefined
-          : certificate.problem?.errorType;
-  return problem
-    ? { ok: false, errorType: problem, expirySeconds }
-    : { ok: true, errorType: '', expirySeconds };
+        ? failed('cert_not_yet_valid')
+        : entry.skipTLSVerify || !certificate.problem
+          ? PASSED
+          : failedWith(certificate.problem);
+  return { ...outcome, expirySeconds };
 }
 
 function createDomain(context: InstrumentContext, config: DomainConfig) {
@@ -77,7 +87,7 @@ function createDomain(context: InstrumentContext, config: DomainConfig) {
     );
     let method = target.entry.method;
     for (let hop = 0; ; hop += 1) {
-      if (result.error) return { ok: false, errorType: result.error.errorType };
+      if (result.error) return failedWith(result.error);
       const status = result.statusCode ?? 0;
       const location = result.headers?.location;
       if (
@@ -87,12 +97,11 @@ function createDomain(context: InstrumentContext, config: DomainConfig) {
         hop >= MAX_REDIRECTS
       ) {
         return statusAccepted(status, target.entry.expectedStatusCodes)
-          ? { ok: true, errorType: '' }
-          : { ok: false, errorType: 'unexpected_status' };
+          ? PASSED
+          : failed('unexpected_status', undefined, status);
       }
       const next = new URL(location, url);
-      if (next.protocol !== 'http:' && next.protocol !== 'https:')
-        return { ok: false, errorType: 'unexpected_status' };
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') return failed('unexpected_status');
       if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) method = 'GET';
       const scheme = next.protocol === 'https:' ? 'https' : 'http';
       const port = Number(next.port) || (scheme === 'https' ? 443 : 80);
@@ -103,7 +112,8 @@ function createDomain(context: InstrumentContext, config: DomainConfig) {
       try {
         address = sameOrigin ? firstAddress : ((await resolver.resolve(host))[0] as string);
       } catch (error) {
-        return { ok: false, errorType: (error as { errorType?: ProbeErrorType }).errorType ?? 'dns_error' };
+        const { errorType, code } = error as Partial<ProbeError>;
+        return failed(errorType ?? 'dns_error', code);
       }
       url = next;
       result = await probeHttp({
@@ -165,25 +175,28 @@ function createDomain(context: InstrumentContext, config: DomainConfig) {
   });
   context.metrics.observe(domainDnsStatus, (observe) => {
     for (const outcome of outcomes()) {
-      observe(outcome.dnsError ? 0 : 1, {
+      const failure = outcome.dnsError;
+      observe(failure ? 0 : 1, {
         domain: outcome.target.entry.endpoint,
-        error_type: outcome.dnsError?.errorType ?? '',
+        error_type: failure ? dnsErrorType({ reason: failure.errorType, code: failure.code }) : '',
+        reason: failure?.errorType ?? '',
       });
     }
   });
   context.metrics.observe(domainStatus, (observe) => {
     for (const outcome of outcomes()) {
       for (const { address, result } of outcome.addresses) {
-        for (const [checkType, check] of [
-          ['http', result.http],
-          ['cert', result.cert],
+        for (const [checkType, check, errorType] of [
+          ['http', result.http, httpErrorType],
+          ['cert', result.cert, certErrorType],
         ] as const) {
           if (!check) continue;
           observe(check.ok ? 1 : 0, {
             domain: outcome.target.entry.endpoint,
             ip: address,
             check_type: checkType,
-            error_type: check.errorType,
+            error_type: check.failure ? errorType(check.failure) : '',
+            reason: check.failure?.reason ?? '',
           });
         }
       }
@@ -192,11 +205,13 @@ function createDomain(context: InstrumentContext, config: DomainConfig) {
   context.metrics.observe(domainCertExpiry, (observe) => {
     for (const outcome of outcomes()) {
       for (const { address, result } of outcome.addresses) {
-        if (result.cert?.expirySeconds === undefined) continue;
+        // As the original: only for a certificate that passed and has not expired.
+        if (!result.cert?.ok || result.cert.expirySeconds === undefined || result.cert.expirySeconds <= 0)
+          continue;
         observe(result.cert.expirySeconds, {
           domain: outcome.target.entry.endpoint,
           ip: address,
-          error_type: result.cert.errorType,
+          error_type: '',
         });
       }
     }
@@ -204,7 +219,8 @@ function createDomain(context: InstrumentContext, config: DomainConfig) {
   context.metrics.observe(domainResponseTime, (observe) => {
     for (const outcome of outcomes()) {
       for (const { address, result } of outcome.addresses) {
-        observe(result.seconds, { domain: outcome.target.entry.endpoint, ip: address });
+        // As the original: the time of an HTTP check that passed.
+        if (result.http?.ok) observe(result.seconds, { domain: outcome.target.entry.endpoint, ip: address });
       }
     }
   });

@@ -12,23 +12,23 @@ export const domainDnsStatus = {
   name: 'domain_dns_status',
   kind: 'gauge',
   unit: '{status}',
-  help: 'DNS resolution of the domain: 1 with an empty error_type, or 0 with why it failed.',
-  labels: ['domain', 'error_type'],
+  help: "DNS resolution of the domain: 1 with empty error_type and reason, or 0 with the original's error_type and our finer reason.",
+  labels: ['domain', 'error_type', 'reason'],
 } as const satisfies MetricDeclaration;
 
 export const domainStatus = {
   name: 'domain_status',
   kind: 'gauge',
   unit: '{status}',
-  help: 'One check (check_type http or cert) of one resolved address: 1 passed with an empty error_type, 0 failed with its error_type. Checks not run are not exported.',
-  labels: ['domain', 'ip', 'check_type', 'error_type'],
+  help: "One check (check_type http or cert) of one resolved address: 1 passed with empty error_type and reason, 0 failed with the original's error_type and our finer reason. Checks not run are not exported.",
+  labels: ['domain', 'ip', 'check_type', 'error_type', 'reason'],
 } as const satisfies MetricDeclaration;
 
 export const domainCertExpiry = {
   name: 'domain_cert_expiry_seconds',
   kind: 'gauge',
   unit: 's',
-  help: 'Seconds until the certificate served at this address expires (negative once expired); error_type names a certificate problem, empty when it verifies.',
+  help: 'Seconds until the certificate served at this address expires, for a certificate that passed its check (error_type is always empty, as in the original).',
   labels: ['domain', 'ip', 'error_type'],
 } as const satisfies MetricDeclaration;
 
@@ -36,7 +36,7 @@ export const domainResponseTime = {
   name: 'domain_response_time_seconds',
   kind: 'gauge',
   unit: 's',
-  help: 'Time of the probe of this address: connect, TLS handshake and, with the HTTP check, the response headers.',
+  help: 'Time of a passed HTTP check of this address: connect, TLS handshake and the response headers.',
   labels: ['domain', 'ip'],
 } as const satisfies MetricDeclaration;
 

@@ -14,16 +14,16 @@ export const registryProxyDnsStatus = {
   name: 'registry_proxy_dns_status',
   kind: 'gauge',
   unit: '{status}',
-  help: 'DNS resolution of the registry proxy host: 1 with an empty error_type, or 0 with why it failed.',
-  labels: [...registry, 'error_type'],
+  help: "DNS resolution of the registry proxy host: 1 with empty error_type and reason, or 0 with the original's error_type and our finer reason.",
+  labels: [...registry, 'error_type', 'reason'],
 } as const satisfies MetricDeclaration;
 
 export const registryProxyStatus = {
   name: 'registry_proxy_status',
   kind: 'gauge',
   unit: '{status}',
-  help: 'One check (check_type api or manifest) of one address: 1 passed, 0 failed; status_code is the HTTP status (0 without an answer), error_type why it failed.',
-  labels: [...registry, 'ip', 'check_type', 'status_code', 'error_type'],
+  help: "One check (check_type api or manifest) of one address: 1 passed, 0 failed; status_code is the HTTP status (0 without an answer), error_type the original's class of failure and reason our finer one.",
+  labels: [...registry, 'ip', 'check_type', 'status_code', 'error_type', 'reason'],
 } as const satisfies MetricDeclaration;
 
 export const registryProxyResponseTime = {

@@ -51,12 +51,14 @@ test('endpoints must be http(s)://host:port and nothing more; entries are valida
     /repository/,
   );
   assert.throws(() => registryproxyConfig.parse({ registries: [entry, entry] }), /twice/);
-  // A 401 is the API answering only when it carries a challenge, as registries send.
+  // A 401, challenge or not, is the API answering (the original's
+  // TestRegistryCheckerAPIUnauthorizedIsReachable, checker_test.go); other 4xx are not.
   const challenge = { 'www-authenticate': 'Bearer realm="https://auth.example/token"' };
   assert.equal(apiReachable({ seconds: 0, statusCode: 401, headers: challenge }), true);
-  assert.equal(apiReachable({ seconds: 0, statusCode: 401, headers: {} }), false);
+  assert.equal(apiReachable({ seconds: 0, statusCode: 401, headers: {} }), true);
   assert.equal(apiReachable({ seconds: 0, statusCode: 200, headers: {} }), true);
   assert.equal(apiReachable({ seconds: 0, statusCode: 403, headers: challenge }), false);
+  assert.equal(apiReachable({ seconds: 0, statusCode: 302, headers: {} }), false);
   assert.equal(
     registryproxyConfig.parse({ registries: [entry] }).registries[0]?.manifestAcceptHeader,
     'application/vnd.docker.distribution.manifest.v2+json',

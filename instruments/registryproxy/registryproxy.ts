@@ -14,6 +14,7 @@ import {
   type RegistryproxyConfig,
   registryproxyConfig,
 } from './config.js';
+import { type RegistryErrorType, registryCheckErrorType, registryDnsErrorType } from './error-type.js';
 import {
   registryProxyDnsStatus,
   registryProxyHealth,
@@ -31,24 +32,31 @@ interface RegistryTarget {
 export interface CheckResult {
   readonly ok: boolean;
   readonly statusCode: number;
-  readonly errorType: ProbeErrorType | '';
+  /** The original's value, `''` when it passed. */
+  readonly errorType: RegistryErrorType | '';
+  /** Our finer reason, `''` when it passed. */
+  readonly reason: ProbeErrorType | '';
   readonly seconds: number;
 }
 
 export type AddressChecks = Readonly<Record<'api' | 'manifest', CheckResult>>;
 
-/** `/v2/` is reachable on 2xx, or on 401 carrying a challenge: the API is there, it wants a token. */
+/** `/v2/` is reachable on 2xx or 401, as the original has it: the API is there, it may want a token. */
 export function apiReachable(result: HttpProbeResult): boolean {
   const status = result.statusCode ?? 0;
-  return (status >= 200 && status < 300) || (status === 401 && Boolean(result.headers?.['www-authenticate']));
+  return (status >= 200 && status < 300) || status === 401;
 }
 
 function checkOf(result: HttpProbeResult, ok: (result: HttpProbeResult) => boolean): CheckResult {
   const statusCode = result.statusCode ?? 0;
-  if (result.error)
-    return { ok: false, statusCode, errorType: result.error.errorType, seconds: result.seconds };
-  const passed = ok(result);
-  return { ok: passed, statusCode, errorType: passed ? '' : 'unexpected_status', seconds: result.seconds };
+  const { seconds } = result;
+  if (result.error) {
+    const reason = result.error.errorType;
+    return { ok: false, statusCode, errorType: registryCheckErrorType(reason), reason, seconds };
+  }
+  return ok(result)
+    ? { ok: true, statusCode, errorType: '', reason: '', seconds }
+    : { ok: false, statusCode, errorType: 'HTTPStatus', reason: 'unexpected_status', seconds };
 }
 
 function createRegistryproxy(context: InstrumentContext, config: RegistryproxyConfig) {
@@ -110,9 +118,11 @@ function createRegistryproxy(context: InstrumentContext, config: RegistryproxyCo
   });
   context.metrics.observe(registryProxyDnsStatus, (observe) => {
     for (const outcome of outcomes()) {
-      observe(outcome.dnsError ? 0 : 1, {
+      const failure = outcome.dnsError;
+      observe(failure ? 0 : 1, {
         ...outcome.target.labels,
-        error_type: outcome.dnsError?.errorType ?? '',
+        error_type: failure ? registryDnsErrorType(failure.errorType, failure.code) : '',
+        reason: failure?.errorType ?? '',
       });
     }
   });
@@ -127,6 +137,7 @@ function createRegistryproxy(context: InstrumentContext, config: RegistryproxyCo
             check_type: checkType,
             status_code: String(check.statusCode),
             error_type: check.errorType,
+            reason: check.reason,
           });
         }
       }

@@ -7,7 +7,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { certErrorType, classifyProbeError, ProbeError } from './probe-error.js';
+import { certErrorType, ProbeError, toProbeError } from './probe-error.js';
 
 export interface HttpProbeRequest {
   readonly scheme: 'http' | 'https';
@@ -55,7 +55,7 @@ function certificateOf(socket: TLSSocket): CertificateDetails | undefined {
   const peer = socket.getPeerCertificate();
   if (!peer?.valid_to) return undefined;
   const code = socket.authorizationError ? String(socket.authorizationError) : '';
-  const problem = code ? new ProbeError(certErrorType(code), `certificate: ${code}`) : undefined;
+  const problem = code ? new ProbeError(certErrorType(code), `certificate: ${code}`, code) : undefined;
   return {
     notAfterMs: Date.parse(peer.valid_to),
     notBeforeMs: Date.parse(peer.valid_from),
@@ -154,11 +154,7 @@ export async function probeHttp(probe: HttpProbeRequest): Promise<HttpProbeResul
       ...(certificate ? { certificate } : {}),
     };
   } catch (error) {
-    const failure =
-      error instanceof ProbeError
-        ? error
-        : new ProbeError(classifyProbeError(error), (error as Error).message);
-    return { seconds: seconds(), error: failure, ...(certificate ? { certificate } : {}) };
+    return { seconds: seconds(), error: toProbeError(error), ...(certificate ? { certificate } : {}) };
   } finally {
     clearTimeout(timer);
     probe.signal?.removeEventListener('abort', onAbort);

@@ -1,6 +1,7 @@
 /**
- * Why a probe failed, as a closed set: the `error_type` label of the probe instruments. Raw
- * error text never becomes a label; it is for the debug log.
+ * Why a probe failed, as a closed set: the `reason` label of the probe instruments, beside the
+ * original's `error_type` values that each instrument derives from it (and from the raw code).
+ * Raw error text never becomes a label; it is for the debug log.
  */
 export const PROBE_ERROR_TYPES = [
   /** The name does not exist (NXDOMAIN). */
@@ -45,10 +46,23 @@ export class ProbeError extends Error {
   constructor(
     readonly errorType: ProbeErrorType,
     message: string,
+    /** The system, DNS or TLS code behind it (`ENETUNREACH`, `ENODATA`, `CERT_HAS_EXPIRED`), when one is known. */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'ProbeError';
   }
+}
+
+/** `error` as a ProbeError of the closed set, keeping its code. */
+export function toProbeError(error: unknown): ProbeError {
+  if (error instanceof ProbeError) return error;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return new ProbeError(
+    classifyProbeError(error),
+    error instanceof Error ? error.message : String(error),
+    typeof code === 'string' && code !== '' ? code : undefined,
+  );
 }
 
 const CERT_CODES: Readonly<Record<string, ProbeErrorType>> = {

@@ -39,7 +39,7 @@ const DNS_CODES: Readonly<Record<string, ProbeErrorType>> = {
 function dnsFailure(host: string, error: unknown): ProbeError {
   if (error instanceof ProbeError) return error;
   const code = String((error as { code?: unknown }).code ?? 'error');
-  return new ProbeError(DNS_CODES[code] ?? 'dns_error', `resolving ${host}: ${code}`);
+  return new ProbeError(DNS_CODES[code] ?? 'dns_error', `resolving ${host}: ${code}`, code);
 }
 
 export class HostResolver {

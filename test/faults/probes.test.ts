@@ -201,13 +201,16 @@ test('misbehaving probe targets: every probe bounded, concurrency held, runs nev
 
   await t.test('every target is reported with the failure it had', () => {
     const status = series('sealos_domain_status').filter((s) => s.labels.check_type === 'http');
-    const errorOf = (domain: string) => status.find((s) => s.labels.domain === domain)?.labels.error_type;
+    const errorOf = (domain: string) => {
+      const labels = status.find((s) => s.labels.domain === domain)?.labels;
+      return `${labels?.error_type}/${labels?.reason}`;
+    };
     for (const name of ['hang1', 'hang2', 'hang3']) {
-      assert.equal(errorOf(`${name}.${D}:${listeners.domainHole.port}`), 'timeout', name);
+      assert.equal(errorOf(`${name}.${D}:${listeners.domainHole.port}`), 'Timeout/timeout', name);
     }
     assert.equal(
       errorOf(`good.${D}:${listeners.tlsLate.port}`),
-      'timeout',
+      'Timeout/timeout',
       'a handshake slower than the timeout',
     );
     const inTime = status.find((s) => s.labels.domain === `good.${D}:${listeners.tlsSlowInTime.port}`);
@@ -218,13 +221,15 @@ test('misbehaving probe targets: every probe bounded, concurrency held, runs nev
     );
     const dnsErrors = series('sealos_domain_dns_status').filter((s) => s.labels.domain?.startsWith('quiet'));
     assert.deepEqual(
-      dnsErrors.map((s) => s.labels.error_type),
-      ['dns_timeout', 'dns_timeout'],
+      dnsErrors.map((s) => `${s.labels.error_type}/${s.labels.reason}`),
+      ['Timeout/dns_timeout', 'Timeout/dns_timeout'],
     );
     const registry = series('sealos_registry_proxy_status');
     assert.equal(registry.length, 4);
     assert.ok(
-      registry.every((s) => s.labels.error_type === 'timeout' && s.value === 0),
+      registry.every(
+        (s) => s.labels.error_type === 'Context' && s.labels.reason === 'timeout' && s.value === 0,
+      ),
       JSON.stringify(registry),
     );
     const database = series('sealos_database_check_error');
