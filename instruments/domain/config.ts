@@ -9,8 +9,16 @@ export interface Endpoint {
   readonly port: number;
 }
 
-/** `host`, `host:port`, `[v6]:port`, optionally `https://` or `http://` in front; undefined if none. */
+/**
+ * `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address (port 443, as the original reads
+ * `2001:db8::1:5000`), optionally `https://` or `http://` in front; undefined if none.
+ */
 export function parseEndpoint(text: string): Endpoint | undefined {
+  const bare = /^(?:(https?):\/\/)?([0-9a-fA-F:.]+)$/.exec(text.trim());
+  if (bare && isIP(bare[2] as string) === 6) {
+    const scheme = (bare[1] ?? 'https') as 'http' | 'https';
+    return { scheme, host: (bare[2] as string).toLowerCase(), port: scheme === 'https' ? 443 : 80 };
+  }
   const match = /^(?:(https?):\/\/)?(\[[0-9a-fA-F:.]+\]|[^/:?#[\]@\s]+)(?::(\d{1,5}))?$/.exec(text.trim());
   if (!match) return undefined;
   const scheme = (match[1] ?? 'https') as 'http' | 'https';
@@ -22,25 +30,45 @@ export function parseEndpoint(text: string): Endpoint | undefined {
   return { scheme, host, port };
 }
 
+/** The original's request-path rule: trimmed, `/` when empty, a leading `/` added. */
+const requestPath = z
+  .string()
+  .default('/')
+  .transform((value) => {
+    const path = value.trim();
+    return path === '' ? '/' : path.startsWith('/') ? path : `/${path}`;
+  })
+  .refine((path) => !path.startsWith('//') && !path.includes('://'), {
+    message: 'must be a path, not an absolute URL',
+  });
+
 const domainObject = z.strictObject({
   /** `host` or `host:port`; `http://` in front probes plain HTTP (no certificate check). */
-  endpoint: z.string().min(1),
+  endpoint: z
+    .string()
+    .transform((value) => value.trim())
+    .pipe(z.string().min(1, 'is required')),
   /** Skip chain and host-name verification (dates are still checked and exported). */
   skipTLSVerify: z.boolean().default(false),
   followHTTPRedirects: z.boolean().default(true),
-  path: z.string().startsWith('/', 'must start with /').default('/'),
+  path: requestPath,
+  /** Upper-cased, as the original does; empty is GET. */
   method: z
     .string()
-    .regex(/^[A-Z]+$/, 'must be an HTTP method in capitals, e.g. GET')
-    .default('GET'),
+    .default('GET')
+    .transform((value) => value.trim().toUpperCase() || 'GET')
+    .pipe(z.string().regex(/^[A-Z]+$/, 'must be an HTTP method, e.g. GET')),
   headers: z.record(z.string(), z.string()).default({}),
-  /** Accepted statuses; empty accepts any 2xx, 3xx or 4xx, as the original did. */
-  expectedStatusCodes: z.array(z.number().int().min(100).max(599)).default([]),
+  /** Accepted statuses (duplicates dropped); empty accepts any 2xx, 3xx or 4xx, as the original did. */
+  expectedStatusCodes: z
+    .array(z.number().int().min(100).max(599))
+    .default([])
+    .transform((codes) => [...new Set(codes)]),
 });
 
+/** A string entry is the object form's `endpoint`. */
 const domainEntry = z
-  .union([z.string().min(1), domainObject])
-  .transform((entry) => domainObject.parse(typeof entry === 'string' ? { endpoint: entry } : entry))
+  .preprocess((entry) => (typeof entry === 'string' ? { endpoint: entry } : entry), domainObject)
   .superRefine((entry, ctx) => {
     if (!parseEndpoint(entry.endpoint)) {
       ctx.addIssue({
@@ -51,19 +79,42 @@ const domainEntry = z
     }
   });
 
+/** Blank string entries are skipped, as the original skips them. */
+function withoutBlankEntries(entries: unknown): unknown {
+  return Array.isArray(entries)
+    ? entries.filter((entry) => !(typeof entry === 'string' && entry.trim() === ''))
+    : entries;
+}
+
+/**
+ * The same endpoint listed twice is one domain, as the original keys its results by endpoint;
+ * the later entry's options win.
+ */
+function lastOfEachEndpoint<T extends { endpoint: string }>(entries: readonly T[]): T[] {
+  const byEndpoint = new Map<string, T>();
+  for (const entry of entries) {
+    byEndpoint.delete(entry.endpoint);
+    byEndpoint.set(entry.endpoint, entry);
+  }
+  return [...byEndpoint.values()];
+}
+
 export const domainConfig = z
   .strictObject({
     domains: z
-      .array(domainEntry)
+      .preprocess(withoutBlankEntries, z.array(domainEntry))
       .default([])
-      .refine((entries) => new Set(entries.map((e) => e.endpoint)).size === entries.length, {
-        message: 'lists the same endpoint twice',
-      }),
+      .transform(lastOfEachEndpoint),
     checkInterval: duration('1m', { min: '5s' }),
     /** One address's whole probe: every dial attempt, handshake and response. */
     checkTimeout: duration('30s', { min: '100ms' }),
-    /** Connection attempts per address (TCP, and TLS for https). */
-    dialRetries: z.number().int().min(1).max(10).default(3),
+    /** Connection attempts per address (TCP, and TLS for https); below 1 is 1, as in the original. */
+    dialRetries: z
+      .number()
+      .int()
+      .max(100, 'at most 100: every attempt is a connection to the target')
+      .default(3)
+      .transform((retries) => Math.max(1, retries)),
     includeCertCheck: z.boolean().default(true),
     includeHTTPCheck: z.boolean().default(true),
     ...probeSettings,

@@ -111,7 +111,9 @@ test('every outcome per address: healthy, NXDOMAIN, SERVFAIL, no address, slow D
   // As in the original, a response time only for an HTTP check that passed: the good half of
   // partial has one, the refused half none.
   assert.deepEqual(
-    samples(body, `sealos_domain_response_time_seconds{domain="partial.${D}`).map((l) => /ip="([^"]+)"/.exec(l)?.[1]),
+    samples(body, `sealos_domain_response_time_seconds{domain="partial.${D}`).map(
+      (l) => /ip="([^"]+)"/.exec(l)?.[1],
+    ),
     ['127.0.0.2'],
   );
   // The request carried the configured path, header and the name as Host.
@@ -172,7 +174,9 @@ test('a reload without a domain drops its series; the HTTP or cert check can be 
     after
       .filter((line) => line.startsWith('sealos_domain_status'))
       .map((line) => line.replace(/:\d+"/, ':PORT"')),
-    [`sealos_domain_status{domain="good.${D}:PORT",ip="127.0.0.2",check_type="cert",error_type="",reason=""} 1`],
+    [
+      `sealos_domain_status{domain="good.${D}:PORT",ip="127.0.0.2",check_type="cert",error_type="",reason=""} 1`,
+    ],
   );
   assert.equal(
     targets.requests.filter((r) => r.startsWith('GET good')).length,

@@ -4,6 +4,7 @@
  * comma-separated, maps are `key=value` pairs. The standard OTEL_* variables are honoured too.
  */
 import type { z } from 'zod';
+import { type SchemaDef, unwrap } from './schema-def.js';
 
 type LeafKind = 'string' | 'number' | 'boolean' | 'list' | 'numberList' | 'map';
 
@@ -25,30 +26,7 @@ export function envNameOf(path: readonly string[]): string {
   return path.map(upperSnake).join('_');
 }
 
-interface Def {
-  type: string;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  options?: z.ZodType[];
-}
-
-function defOf(schema: z.ZodType): Def {
-  return (schema as unknown as { _zod: { def: Def } })._zod.def;
-}
-
-/** Strips wrappers (defaults, optionals, pipes such as durations) down to the type that is parsed. */
-function unwrap(schema: z.ZodType): Def {
-  let def = defOf(schema);
-  for (;;) {
-    if (def.innerType) def = defOf(def.innerType);
-    else if (def.type === 'pipe' && def.in) def = defOf(def.in);
-    else return def;
-  }
-}
-
-function leafKind(def: Def): LeafKind {
+function leafKind(def: SchemaDef): LeafKind {
   switch (def.type) {
     case 'number':
       return 'number';

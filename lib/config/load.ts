@@ -8,7 +8,8 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type Env, envOverrides, type Override, otelEnvOverrides } from './env.js';
 import { isSecretPath, redact } from './redact.js';
-import { type Config, configSchema } from './schema.js';
+import { type Config, collectors, configSchema } from './schema.js';
+import { weaklyTyped } from './weak-input.js';
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -187,6 +188,8 @@ export function buildConfig(fileTree: Tree, env: Env, flags: readonly Override[]
   const envProblems: string[] = [];
   input = expandEnv(input, env, [], envProblems) as Tree;
   if (envProblems.length > 0) throw new ConfigError(envProblems);
+  // Collector sections take the original's loosely typed values (mapstructure's WeaklyTypedInput).
+  if (isTree(input.collectors)) input = { ...input, collectors: weaklyTyped(collectors, input.collectors) };
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, input, sources));
   const config = parsed.data;

@@ -132,7 +132,8 @@ const otlp = z
 
 const instrumentNames = instruments.map((definition) => definition.name) as [string, ...string[]];
 
-const collectors = z
+/** Every instrument's section under `collectors`. */
+export const collectors = z
   .strictObject(
     Object.fromEntries(instruments.map((definition) => [definition.name, definition.configSchema])) as Record<
       string,
