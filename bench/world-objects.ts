@@ -140,6 +140,8 @@ export function realisticNode(i: number) {
   return {
     metadata: {
       name,
+      // Past the node instrument's default ignoreNewNodeDuration, as in a running cluster.
+      creationTimestamp: at,
       labels: {
         'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',

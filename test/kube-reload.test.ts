@@ -11,13 +11,11 @@ import { App } from '../lib/app.js';
 import { harnessLogs } from './support/app.js';
 import { eventually, get } from './support/http.js';
 import { TestApiServer } from './support/kube/api-server.js';
+import { readyNode } from './support/kube/cluster.js';
 
 test('a reload keeps informers and leases: no relist, series continue', async (t) => {
   const server = await TestApiServer.start();
-  server.create('nodes', {
-    metadata: { name: 'node-a' },
-    status: { conditions: [{ type: 'Ready', status: 'True' }] },
-  });
+  server.create('nodes', readyNode('node-a'));
   server.create('pods', {
     metadata: { name: 'crashy', namespace: 'default' },
     spec: { nodeName: 'node-a', containers: [{ name: 'app', image: 'busybox' }] },

@@ -16,6 +16,7 @@ import {
 } from './support/cli-instance.js';
 import { get } from './support/http.js';
 import { TestApiServer } from './support/kube/api-server.js';
+import { readyNode } from './support/kube/cluster.js';
 
 const LEASE_MS = 2000;
 const RETRY_MS = 300;
@@ -31,10 +32,7 @@ test('exactly one instance exports; SIGKILL fails over in time; SIGTERM hands ov
     for (const child of children) child.kill('SIGKILL');
     await server.stop();
   });
-  server.create('nodes', {
-    metadata: { name: 'node-a' },
-    status: { conditions: [{ type: 'Ready', status: 'True' }] },
-  });
+  server.create('nodes', readyNode('node-a'));
   const a = await startInstance(server, 'instance-a');
   const b = await startInstance(server, 'instance-b');
   children.push(a.child, b.child);

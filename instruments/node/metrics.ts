@@ -4,7 +4,7 @@ export const nodeHealthy = {
   name: 'node_healthy',
   kind: 'gauge',
   unit: '{node}',
-  help: 'Whether the node is healthy (1): Ready is True and no other condition (pressure, network, node-problem-detector) is True or Unknown.',
+  help: 'Whether the node is healthy (1): Ready is True and no pressure or NetworkUnavailable condition is True (strictConditions: and no other condition is True or Unknown).',
   labels: ['node'],
 } as const satisfies MetricDeclaration;
 
@@ -12,7 +12,7 @@ export const nodeCondition = {
   name: 'node_condition',
   kind: 'gauge',
   unit: '{condition}',
-  help: 'The abnormal conditions of unhealthy nodes (always 1): Ready not True, or another condition not False.',
+  help: 'The abnormal conditions of unhealthy nodes: 1 when the condition is True, 0 when False or Unknown (status is the Kubernetes spelling).',
   labels: ['node', 'condition', 'status'],
 } as const satisfies MetricDeclaration;
 
@@ -20,7 +20,7 @@ export const nodeKubeletMetricsAvailable = {
   name: 'node_kubelet_metrics_available',
   kind: 'gauge',
   unit: '{node}',
-  help: 'Whether metrics.k8s.io serves fresh NodeMetrics for the node (1), i.e. its kubelet answers metrics-server.',
+  help: 'For Ready nodes: whether metrics.k8s.io serves NodeMetrics for the node (1), i.e. its kubelet answers metrics-server.',
   labels: ['node'],
 } as const satisfies MetricDeclaration;
 

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import { assertGolden, harness, samples } from '../../test/support/harness.js';
 import { eventually } from '../../test/support/http.js';
 import { clusterFixture } from '../../test/support/kube/cluster.js';
-import { abnormalConditions, leanNode } from './conditions.js';
+import { type LeanNode, leanNode, originalHealth, strictHealth } from './conditions.js';
 import { nodeConfig } from './config.js';
-import { freshNodes, node } from './node.js';
+import { node, nodesWithMetrics } from './node.js';
 
 const NOW = Date.parse('2026-11-25T06:00:00Z');
 
@@ -27,9 +27,17 @@ const healthyConditions = {
   Ready: 'True',
 };
 
-function nodeObject(name: string, status: Record<string, string>) {
+/** Old enough to be past the default ignoreNewNodeDuration (30m). */
+const LONG_AGO = '2026-01-01T00:00:00Z';
+
+function nodeObject(name: string, status: Record<string, string>, creationTimestamp = LONG_AGO) {
   return {
-    metadata: { name, labels: { 'kubernetes.io/hostname': name }, managedFields: [{ manager: 'kubelet' }] },
+    metadata: {
+      name,
+      creationTimestamp,
+      labels: { 'kubernetes.io/hostname': name },
+      managedFields: [{ manager: 'kubelet' }],
+    },
     spec: { podCIDR: '10.0.0.0/24' },
     status: {
       conditions: conditions(status),
@@ -39,32 +47,59 @@ function nodeObject(name: string, status: Record<string, string>) {
   };
 }
 
-test('abnormal conditions by the node-condition convention', () => {
-  const cases: [Record<string, string>, string[]][] = [
-    [healthyConditions, []],
-    [{ ...healthyConditions, Ready: 'False' }, ['Ready=False']],
-    [{ ...healthyConditions, DiskPressure: 'True' }, ['DiskPressure=True']],
-    [{ Ready: 'Unknown', MemoryPressure: 'Unknown' }, ['Ready=Unknown', 'MemoryPressure=Unknown']],
-    [{ ...healthyConditions, KernelDeadlock: 'True', NetworkUnavailable: 'False' }, ['KernelDeadlock=True']],
-    [{}, ['Ready=Unknown']],
+function healthOf(
+  rule: (node: LeanNode) => { healthy: boolean; abnormal: readonly { type: string; status: string }[] },
+  status: Record<string, string>,
+) {
+  const { healthy, abnormal } = rule(leanNode(nodeObject('n', status) as never));
+  return [healthy, abnormal.map((c) => `${c.type}=${c.status}`).sort()];
+}
+
+test("health by the original's rule: Ready True and no pressure True; other conditions listed, not counted", () => {
+  const cases: [Record<string, string>, boolean, string[]][] = [
+    [healthyConditions, true, []],
+    [{ ...healthyConditions, Ready: 'False' }, false, ['Ready=False']],
+    [{ ...healthyConditions, DiskPressure: 'True' }, false, ['DiskPressure=True']],
+    [{ ...healthyConditions, NetworkUnavailable: 'True' }, false, ['NetworkUnavailable=True']],
+    // Unknown pressure is not counted; an unknown Ready is.
+    [{ ...healthyConditions, MemoryPressure: 'Unknown' }, true, []],
+    [{ Ready: 'Unknown', MemoryPressure: 'Unknown' }, false, ['Ready=Unknown']],
+    // node-problem-detector's conditions are listed when not False, but leave the node healthy.
+    [{ ...healthyConditions, KernelDeadlock: 'True' }, true, ['KernelDeadlock=True']],
+    [
+      { ...healthyConditions, Ready: 'False', KernelDeadlock: 'True' },
+      false,
+      ['KernelDeadlock=True', 'Ready=False'],
+    ],
+    // No Ready condition: unhealthy, with nothing to list.
+    [{}, false, []],
   ];
-  for (const [status, expected] of cases) {
-    const lean = leanNode(nodeObject('n', status) as never);
-    assert.deepEqual(
-      abnormalConditions(lean)
-        .map((c) => `${c.type}=${c.status}`)
-        .sort(),
-      expected.sort(),
-      JSON.stringify(status),
-    );
-  }
+  for (const [status, healthy, abnormal] of cases)
+    assert.deepEqual(healthOf(originalHealth, status), [healthy, abnormal.sort()], JSON.stringify(status));
+});
+
+test('health with strictConditions: the node-condition convention', () => {
+  const cases: [Record<string, string>, boolean, string[]][] = [
+    [healthyConditions, true, []],
+    [{ ...healthyConditions, Ready: 'False' }, false, ['Ready=False']],
+    [{ ...healthyConditions, DiskPressure: 'True' }, false, ['DiskPressure=True']],
+    [{ Ready: 'Unknown', MemoryPressure: 'Unknown' }, false, ['Ready=Unknown', 'MemoryPressure=Unknown']],
+    [
+      { ...healthyConditions, KernelDeadlock: 'True', NetworkUnavailable: 'False' },
+      false,
+      ['KernelDeadlock=True'],
+    ],
+    [{}, false, ['Ready=Unknown']],
+  ];
+  for (const [status, healthy, abnormal] of cases)
+    assert.deepEqual(healthOf(strictHealth, status), [healthy, abnormal.sort()], JSON.stringify(status));
   assert.deepEqual(
     leanNode({ metadata: { name: 'x' }, status: { conditions: 'garbage' } } as never).conditions,
     [],
   );
 });
 
-test('NodeMetrics freshness', () => {
+test('NodeMetrics: any item counts, as in the original; with kubeletMetricsMaxAge only fresh ones', () => {
   const list = {
     items: [
       { metadata: { name: 'a' }, timestamp: '2026-11-25T05:59:00Z' },
@@ -73,7 +108,9 @@ test('NodeMetrics freshness', () => {
       { metadata: { name: 'd' }, timestamp: 'not a time' },
     ],
   };
-  assert.deepEqual([...freshNodes(list, NOW, 5 * 60_000)], ['a']);
+  assert.deepEqual([...nodesWithMetrics(list, NOW, 0)], ['a', 'b', 'c', 'd']);
+  assert.deepEqual([...nodesWithMetrics(list, NOW, 5 * 60_000)], ['a']);
+  assert.deepEqual([...nodesWithMetrics({ items: [{} as never, { metadata: {} } as never] }, NOW, 0)], []);
 });
 
 test('exports health, abnormal conditions of unhealthy nodes and kubelet metrics availability (golden)', async (t) => {
@@ -91,7 +128,12 @@ test('exports health, abnormal conditions of unhealthy nodes and kubelet metrics
     }),
   );
   server.create('nodes', nodeObject('node-npd', { ...healthyConditions, KernelDeadlock: 'True' }));
-  server.create('nodes', { metadata: { name: 'node-new' } });
+  // Ten minutes old: within the default ignoreNewNodeDuration, so no health series yet.
+  server.create(
+    'nodes',
+    nodeObject('node-new', { ...healthyConditions, Ready: 'False' }, '2026-11-25T05:50:00Z'),
+  );
+  server.create('nodes', { metadata: { name: 'node-bare', creationTimestamp: LONG_AGO } });
   const metricsApi = { group: 'metrics.k8s.io' } as const;
   const usage = { cpu: '100m', memory: '1Gi' };
   server.create(
@@ -118,6 +160,28 @@ test('exports health, abnormal conditions of unhealthy nodes and kubelet metrics
     new URL('./testdata/nodes.prom', import.meta.url),
   );
 
+  // The opt-in rules: strictConditions counts Unknown and node-problem-detector's conditions,
+  // kubeletMetricsMaxAge wants fresh NodeMetrics (node-disk's are 20 minutes old).
+  const strict = harness('sealos', cluster);
+  const strictInstrument = node.create(
+    { ...strict.context('node'), clock: { now: () => NOW } },
+    nodeConfig.parse({ strictConditions: true, kubeletMetricsMaxAge: '5m', ignoreNewNodeDuration: '0s' }),
+  );
+  await strictInstrument.start();
+  await strictInstrument.ready?.();
+  const strictSamples = samples(await strict.scrape(), 'sealos_node');
+  await strictInstrument.stop();
+  for (const line of [
+    'sealos_node_healthy{node="node-npd"} 0',
+    'sealos_node_condition{node="node-npd",condition="KernelDeadlock",status="True"} 1',
+    'sealos_node_condition{node="node-bare",condition="Ready",status="Unknown"} 0',
+    'sealos_node_condition{node="node-lost",condition="MemoryPressure",status="Unknown"} 0',
+    'sealos_node_healthy{node="node-new"} 0',
+    'sealos_node_kubelet_metrics_available{node="node-disk"} 0',
+    'sealos_node_kubelet_metrics_available{node="node-ok"} 1',
+  ])
+    assert.ok(strictSamples.includes(line), `${line} in\n${strictSamples.join('\n')}`);
+
   // A node recovers, another is deleted: their series go.
   server.update('nodes', nodeObject('node-notready', healthyConditions));
   server.remove('nodes', undefined, 'node-lost');
@@ -135,18 +199,44 @@ test('exports health, abnormal conditions of unhealthy nodes and kubelet metrics
   await instrument.stop();
 });
 
-test('without metrics.k8s.io every node reads 0 and the run is reported failed, /health stays ok', async (t) => {
+test('a failed NodeMetrics read keeps what the last one found, as the original; none before the first', async (t) => {
   const { server, cluster } = await clusterFixture(t);
   server.create('nodes', nodeObject('node-ok', healthyConditions));
-  server.fail({ count: 1000, status: 404, match: (_m, path) => path.startsWith('/apis/metrics.k8s.io') });
+  server.create('nodes', nodeObject('node-quiet', healthyConditions));
+  server.create(
+    'nodes',
+    { metadata: { name: 'node-ok' }, timestamp: '2026-11-25T05:59:40Z' },
+    'metrics.k8s.io',
+  );
+  const metricsDown = () =>
+    server.fail({ count: 1000, status: 404, match: (_m, path) => path.startsWith('/apis/metrics.k8s.io') });
+  metricsDown();
   const h = harness('sealos', cluster);
-  const instrument = node.create(h.context('node'), nodeConfig.parse({}));
+  const instrument = node.create(h.context('node'), nodeConfig.parse({})) as ReturnType<
+    typeof node.create
+  > & {
+    collectNow(): Promise<void>;
+  };
+  t.after(() => instrument.stop());
   await instrument.start();
   await instrument.ready?.();
-  const body = await h.scrape();
-  assert.ok(samples(body).includes('sealos_node_kubelet_metrics_available{node="node-ok"} 0'));
+  let body = await h.scrape();
+  assert.deepEqual(samples(body, 'sealos_node_kubelet_metrics_available'), []);
   assert.ok(samples(body).includes('state_metric_collector_success{collector="node",instance="test-0"} 0'));
   assert.equal(instrument.health().state, 'healthy');
   assert.match(h.collections.get('node')?.error ?? '', /metrics\.k8s\.io.*404/);
-  await instrument.stop();
+
+  server.faults.length = 0;
+  await instrument.collectNow();
+  const found = [
+    'sealos_node_kubelet_metrics_available{node="node-ok"} 1',
+    'sealos_node_kubelet_metrics_available{node="node-quiet"} 0',
+  ];
+  assert.deepEqual(samples(await h.scrape(), 'sealos_node_kubelet_metrics_available'), found);
+
+  metricsDown();
+  await instrument.collectNow().catch(() => {});
+  body = await h.scrape();
+  assert.deepEqual(samples(body, 'sealos_node_kubelet_metrics_available'), found);
+  assert.ok(samples(body).includes('state_metric_collector_success{collector="node",instance="test-0"} 0'));
 });

@@ -4,7 +4,7 @@
  */
 import { defineInstrument, type InstrumentContext, type InstrumentHealth } from '../../lib/instrument.js';
 import { Poller } from '../../lib/poller.js';
-import { abnormalConditions, leanNode } from './conditions.js';
+import { isReady, type LeanNode, leanNode, originalHealth, statusLabel, strictHealth } from './conditions.js';
 import { type NodeConfig, nodeConfig } from './config.js';
 import { nodeCondition, nodeHealthy, nodeKubeletMetricsAvailable, nodeMetrics } from './metrics.js';
 
@@ -15,37 +15,48 @@ interface NodeMetricsList {
   readonly items: readonly { metadata: { name: string }; timestamp?: string }[];
 }
 
-/** The nodes whose NodeMetrics are no older than `maxAgeMs` at `nowMs`. */
-export function freshNodes(list: NodeMetricsList, nowMs: number, maxAgeMs: number): Set<string> {
-  const fresh = new Set<string>();
+/**
+ * The nodes with NodeMetrics at `nowMs`: any item, as the original counts them, or with
+ * `maxAgeMs` above 0 only those whose timestamp is no older than that.
+ */
+export function nodesWithMetrics(list: NodeMetricsList, nowMs: number, maxAgeMs: number): Set<string> {
+  const found = new Set<string>();
   for (const item of list.items ?? []) {
-    const at = item.timestamp ? Date.parse(item.timestamp) : Number.NaN;
-    if (Number.isFinite(at) && nowMs - at <= maxAgeMs) fresh.add(item.metadata.name);
+    if (typeof item?.metadata?.name !== 'string') continue;
+    if (maxAgeMs > 0) {
+      const at = item.timestamp ? Date.parse(item.timestamp) : Number.NaN;
+      if (!Number.isFinite(at) || nowMs - at > maxAgeMs) continue;
+    }
+    found.add(item.metadata.name);
   }
-  return fresh;
+  return found;
 }
 
 function createNode(context: InstrumentContext, config: NodeConfig) {
   const cluster = context.cluster;
   if (!cluster) throw new Error('the node collector needs a cluster');
   const nodes = cluster.subscribe(NODES, {}, 'node.conditions', leanNode);
-  let fresh = new Set<string>();
+  const health = config.strictConditions ? strictHealth : originalHealth;
+  /**
+   * Per Ready node at the last successful read, whether it had NodeMetrics. As the original, a
+   * failed read keeps what the last one found (the failure shows in the self-metrics), and a node
+   * that became Ready since has no series until the next read.
+   */
+  let kubeletMetrics = new Map<string, boolean>();
   const poller = new Poller(context, {
     intervalMs: config.kubeletMetricsCheckInterval,
     timeoutMs: Math.min(config.kubeletMetricsCheckInterval, 30_000),
     run: async (signal) => {
+      let list: NodeMetricsList;
       try {
-        fresh = freshNodes(
-          await cluster.get<NodeMetricsList>(NODE_METRICS_PATH, signal),
-          context.clock.now(),
-          config.kubeletMetricsMaxAge,
-        );
+        list = await cluster.get<NodeMetricsList>(NODE_METRICS_PATH, signal);
       } catch (error) {
-        // No answer means no kubelet metrics we can vouch for: every node reads 0, and the
-        // failed run shows in state_metric_collector_success.
-        fresh = new Set();
         throw new Error(`reading ${NODE_METRICS_PATH}: ${(error as Error).message}`);
       }
+      const found = nodesWithMetrics(list, context.clock.now(), config.kubeletMetricsMaxAge);
+      const next = new Map<string, boolean>();
+      for (const node of nodes.items.values()) if (isReady(node)) next.set(node.name, found.has(node.name));
+      kubeletMetrics = next;
     },
   });
   let synced = false;
@@ -53,17 +64,32 @@ function createNode(context: InstrumentContext, config: NodeConfig) {
     synced = true;
   });
 
-  const allNodes = () => nodes.items.values();
-  context.metrics.observeEach(nodeHealthy, allNodes, (node, observe) =>
-    observe(abnormalConditions(node).length === 0 ? 1 : 0, { node: node.name }),
+  /** As the original: a node younger than ignoreNewNodeDuration has no health series yet. */
+  function* settledNodes(): Iterable<LeanNode> {
+    const threshold = context.clock.now() - config.ignoreNewNodeDuration;
+    for (const node of nodes.items.values()) if (!(node.createdMs > threshold)) yield node;
+  }
+  context.metrics.observeEach(nodeHealthy, settledNodes, (node, observe) =>
+    observe(health(node).healthy ? 1 : 0, { node: node.name }),
   );
-  context.metrics.observeEach(nodeCondition, allNodes, (node, observe) => {
-    for (const condition of abnormalConditions(node)) {
-      observe(1, { node: node.name, condition: condition.type, status: condition.status });
+  context.metrics.observeEach(nodeCondition, settledNodes, (node, observe) => {
+    const { healthy, abnormal } = health(node);
+    if (healthy) return;
+    for (const condition of abnormal) {
+      observe(condition.status === 'True' ? 1 : 0, {
+        node: node.name,
+        condition: condition.type,
+        status: statusLabel(condition.status),
+      });
     }
   });
-  context.metrics.observeEach(nodeKubeletMetricsAvailable, allNodes, (node, observe) =>
-    observe(fresh.has(node.name) ? 1 : 0, { node: node.name }),
+  context.metrics.observeEach(
+    nodeKubeletMetricsAvailable,
+    () => nodes.items.values(),
+    (node, observe) => {
+      const available = kubeletMetrics.get(node.name);
+      if (available !== undefined && isReady(node)) observe(available ? 1 : 0, { node: node.name });
+    },
   );
 
   return {

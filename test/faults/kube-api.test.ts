@@ -15,6 +15,7 @@ import { harnessLogs } from '../support/app.js';
 import { parseSamples, seriesMap } from '../support/exposition-parse.js';
 import { get } from '../support/http.js';
 import { TestApiServer } from '../support/kube/api-server.js';
+import { readyNode } from '../support/kube/cluster.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 /** What the cluster holds, as the series should show it. */
@@ -25,10 +26,7 @@ class World {
   constructor(readonly server: TestApiServer) {}
 
   addNode(name: string): void {
-    this.server.create('nodes', {
-      metadata: { name },
-      status: { conditions: [{ type: 'Ready', status: 'True' }] },
-    });
+    this.server.create('nodes', readyNode(name));
     this.nodes.add(name);
   }
 

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { exportsNodeSeries, type Instance, startInstance, until } from '../support/cli-instance.js';
 import { get } from '../support/http.js';
 import { TestApiServer } from '../support/kube/api-server.js';
+import { readyNode } from '../support/kube/cluster.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 const TIMINGS = { leaseMs: 2000, renewDeadlineMs: 1500, retryMs: 300 };
@@ -53,10 +54,7 @@ test('a partitioned leader stops exporting before another instance starts', {
     await proxy.stop();
     await server.stop();
   });
-  server.create('nodes', {
-    metadata: { name: 'node-a' },
-    status: { conditions: [{ type: 'Ready', status: 'True' }] },
-  });
+  server.create('nodes', readyNode('node-a'));
   const viaProxy = await server.writeKubeconfig({
     path: `${server.kubeconfigPath}-proxy`,
     viaPort: proxy.port,

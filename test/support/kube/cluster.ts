@@ -26,3 +26,14 @@ export async function clusterFixture(t: { after(fn: () => unknown): void }) {
   });
   return { server, cluster };
 }
+
+/**
+ * A Ready node that has been in the cluster a while: past the node instrument's default
+ * ignoreNewNodeDuration (30m), as nodes in a running cluster are.
+ */
+export function readyNode(name: string) {
+  return {
+    metadata: { name, creationTimestamp: '2026-01-01T00:00:00Z' },
+    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+}
