@@ -2,22 +2,14 @@
 // case by case, through the same loader a config file goes through.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildConfig, ConfigError, parseYaml } from '../../lib/config/load.js';
+import { collectorSection, configRefusal } from '../../test/support/config-file.js';
 import { type DomainConfig, parseEndpoint } from './config.js';
 
 function domainSection(yaml: string, env: Record<string, string> = {}): DomainConfig {
-  return buildConfig(parseYaml(yaml, 'config.yaml'), env).config.collectors.domain as DomainConfig;
+  return collectorSection('domain', yaml, env) as DomainConfig;
 }
 
-function refusal(yaml: string): string {
-  try {
-    domainSection(yaml);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error.message;
-  }
-  assert.fail(`accepted:\n${yaml}`);
-}
+const refusal = configRefusal;
 
 test('TestParseDomainTarget: host, host:port, [v6], [v6]:port and bare IPv6; the rest refused', () => {
   const accepted: [string, string, number][] = [
