@@ -13,14 +13,16 @@ export const BALANCE_QUERY = `
     LEFT JOIN "Account" a ON u.uid = a."userUid"
    WHERE u.id = ANY($1::text[])`;
 
-/** Micro-units (balance minus deduction, exact as bigint) to currency units, rounded to 2 decimals. */
+/**
+ * Micro-units (balance minus deduction) to currency units rounded to the cent, in the original's
+ * float64 steps (`math.Round(float64(balance-deduction)/1000000*100) / 100`, providers.go), so the
+ * same account reads the same number: 1.005 is 1 there (1.005 * 100 is 100.49999999999999 in
+ * binary), not 1.01. The difference is taken exactly as bigints first, as Go's int64 does.
+ */
 export function toCurrency(balance: string, deduction: string): number {
-  const micro = BigInt(balance) - BigInt(deduction);
-  // Round half away from zero at the cent: 1 cent = 10_000 micro-units.
-  const negative = micro < 0n;
-  const magnitude = negative ? -micro : micro;
-  const cents = (magnitude + 5_000n) / 10_000n;
-  return (negative ? -Number(cents) : Number(cents)) / 100;
+  const units = (Number(BigInt(balance) - BigInt(deduction)) / 1_000_000) * 100;
+  // Go's math.Round: half away from zero (JavaScript's Math.round goes half up).
+  return (Math.sign(units) * Math.round(Math.abs(units))) / 100;
 }
 
 export interface BalanceResult {

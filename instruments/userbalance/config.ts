@@ -9,7 +9,23 @@ const user = z.strictObject({
   owner: z.string().default(''),
   type: z.string().default(''),
   level: z.string().default(''),
+  /** Exported beside the balance as the user's `type="quota"` series (0 when unset), as in the original. */
+  quota: z.number().finite().default(0),
 });
+
+/**
+ * A user is one per region and uid, as the original keys its balances; the same uid may stand in
+ * two regions. The same pair twice is one user, the later entry's labels winning.
+ */
+function lastOfEachRegionAndUid<T extends { region: string; uid: string }>(users: readonly T[]): T[] {
+  const byKey = new Map<string, T>();
+  for (const entry of users) {
+    const key = JSON.stringify([entry.region, entry.uid]);
+    byKey.delete(key);
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()];
+}
 
 export const userbalanceConfig = z
   .strictObject({
@@ -22,16 +38,12 @@ export const userbalanceConfig = z
         dsn: z.string().default(''),
       })
       .prefault({}),
-    users: z.array(user).default([]),
+    users: z.array(user).default([]).transform(lastOfEachRegionAndUid),
   })
   .prefault({})
   .refine((c) => c.users.length === 0 || c.database.dsn !== '', {
     message: 'users are listed but database.dsn is empty',
     path: ['database', 'dsn'],
-  })
-  .refine((c) => new Set(c.users.map((u) => u.uid)).size === c.users.length, {
-    message: 'lists the same uid twice',
-    path: ['users'],
   });
 
 export type UserbalanceConfig = z.output<typeof userbalanceConfig>;

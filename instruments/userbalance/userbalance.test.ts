@@ -8,13 +8,20 @@ import { toCurrency } from './balances.js';
 import { userbalanceConfig } from './config.js';
 import { userbalance } from './userbalance.js';
 
-test('micro-units to currency, rounded half away from zero at the cent', () => {
+test("micro-units to currency as the original's float64 steps round them", () => {
+  // Each expected value is what the original's providers.go prints for the same row (Go 1.26).
   const cases: [string, string, number][] = [
     ['1580500000', '0', 1580.5],
     ['2000000', '7000000', -5],
     ['1234565', '0', 1.23],
     ['1235000', '0', 1.24],
     ['0', '1235000', -1.24],
+    ['1580504999', '0', 1580.5],
+    // 1.005 * 100 is 100.49999999999999 in binary: 1, not 1.01; likewise 1.015 is 1.01.
+    ['1005000', '0', 1],
+    ['1015000', '0', 1.01],
+    ['2675000', '0', 2.68],
+    ['-1005000', '0', -1],
     ['9007199254740993000', '0', 9007199254740.99],
   ];
   for (const [balance, deduction, expected] of cases)
@@ -65,6 +72,7 @@ const users = [
     owner: 'jane.smith@example.com',
     type: 'standard',
     level: 'silver',
+    quota: 500,
   },
   {
     region: 'eu-west-1',
@@ -134,13 +142,25 @@ test('database failures are an unhealthy state without balances and without the 
   }
 });
 
-test('config: users need a dsn, uids are unique', () => {
+test('config: users need a dsn; a uid may stand in two regions; the same region and uid twice is one user', () => {
   const issues = (input: unknown) =>
     userbalanceConfig.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
   assert.deepEqual(issues({ users: [{ uid: 'a' }] }), [
     'database.dsn: users are listed but database.dsn is empty',
   ]);
-  assert.deepEqual(issues({ database: { dsn: 'postgresql://x' }, users: [{ uid: 'a' }, { uid: 'a' }] }), [
-    'users: lists the same uid twice',
-  ]);
+  const parsed = userbalanceConfig.parse({
+    database: { dsn: 'postgresql://x' },
+    users: [
+      { region: 'hzh', uid: 'a', owner: 'first' },
+      { region: 'bja', uid: 'a' },
+      { region: 'hzh', uid: 'a', owner: 'later' },
+    ],
+  });
+  assert.deepEqual(
+    parsed.users.map((u) => [u.region, u.uid, u.owner, u.quota]),
+    [
+      ['bja', 'a', '', 0],
+      ['hzh', 'a', 'later', 0],
+    ],
+  );
 });

@@ -19,7 +19,7 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
       try {
         const result = await queryBalances(
           config.database.dsn,
-          config.users.map((user) => user.uid),
+          [...new Set(config.users.map((user) => user.uid))],
           config.checkTimeout,
         );
         balances = result.balances;
@@ -40,14 +40,17 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
     (user, observe) => {
       const value = balances.get(user.uid);
       if (value === undefined) return;
-      observe(value, {
+      const labels = {
         region: user.region,
         uuid: user.uuid,
         uid: user.uid,
         owner: user.owner,
-        type: user.type,
         level: user.level,
-      });
+      };
+      observe(value, { ...labels, type: user.type });
+      // The original's second series per user: its configured quota, under type="quota" (not
+      // for a user whose own type is "quota": the two would be one series).
+      if (user.type !== 'quota') observe(user.quota, { ...labels, type: 'quota' });
     },
   );
 
