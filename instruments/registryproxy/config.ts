@@ -15,51 +15,96 @@ export interface RegistryEndpoint {
  * required). Undefined when the text is not of that form.
  */
 export function parseRegistryEndpoint(text: string): RegistryEndpoint | undefined {
-  const match = /^(https?):\/\/(\[[0-9a-fA-F:.]+\]|[^/:?#[\]@\s]+):(\d{1,5})\/?$/.exec(text.trim());
+  const match = /^(https?):\/\/(\[[0-9a-fA-F:.]+\]|[^/:?#[\]@\s]+):(\d{1,5})\/?$/i.exec(text.trim());
   if (!match) return undefined;
   const rawHost = match[2] as string;
-  const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost.toLowerCase();
+  // The host keeps its case, as the original's `host` label does.
+  const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
   if (rawHost.startsWith('[') && isIP(host) !== 6) return undefined;
   const port = Number(match[3]);
   if (port < 1 || port > 65_535) return undefined;
-  return { scheme: match[1] as 'http' | 'https', host, port };
+  return { scheme: (match[1] as string).toLowerCase() as 'http' | 'https', host, port };
 }
 
+/**
+ * Go's url.PathEscape, which the original applies to the reference: everything but letters,
+ * digits and `-_.~$&+:=@` is percent-encoded, so `sha256:...` stays as it is.
+ */
+export function pathEscape(segment: string): string {
+  let out = '';
+  for (const byte of new TextEncoder().encode(segment)) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9\-_.~$&+:=@]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * The same endpoint, info, repository and reference twice is one registry, as the original keys
+ * its results by them; the later entry's options win.
+ */
+function lastOfEachRegistry<
+  T extends { endpoint: string; info: string; repository: string; reference: string },
+>(entries: readonly T[]): T[] {
+  const byKey = new Map<string, T>();
+  for (const entry of entries) {
+    const key = JSON.stringify([entry.endpoint, entry.info, entry.repository, entry.reference]);
+    byKey.delete(key);
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()];
+}
+
+const trimmed = z.string().transform((value) => value.trim());
+
 const registry = z.strictObject({
-  endpoint: z.string().refine((value) => parseRegistryEndpoint(value) !== undefined, {
-    message: 'must be http(s)://host:port with no path, query or user info',
-  }),
+  endpoint: trimmed.pipe(
+    z
+      .string()
+      .min(1, 'is required')
+      .refine((value) => parseRegistryEndpoint(value) !== undefined, {
+        message: 'must be http(s)://host:port with no path, query or user info',
+      }),
+  ),
   /** A short free-text label (high cardinality is yours to avoid). */
-  info: z.string().default(''),
-  /** Repository of the manifest fetched, e.g. library/busybox. */
+  info: trimmed.default(''),
+  /**
+   * Repository of the manifest fetched, e.g. library/busybox; surrounding `/` are dropped, as the
+   * original does. What a registry refuses (upper case) fails the manifest check, not the start.
+   */
   repository: z
     .string()
-    .regex(
-      /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
-      'must be a repository name such as library/busybox',
+    .transform((value) => value.trim().replace(/^\/+|\/+$/g, ''))
+    .pipe(
+      z
+        .string()
+        .min(1, 'is required')
+        .regex(/^[^\s?#%]+$/, 'must be a repository name such as library/busybox (no spaces, ?, # or %)')
+        .refine((value) => !value.split('/').some((part) => part === '' || part === '.' || part === '..'), {
+          message: 'must be a repository name such as library/busybox (no empty, . or .. parts)',
+        }),
     ),
-  /** Tag or digest. */
-  reference: z
-    .string()
-    .regex(
-      /^(?:[\w][\w.-]{0,127}|[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,})$/,
-      'must be a tag or a digest',
+  /** Tag or digest, path-escaped in the request as the original does. */
+  reference: trimmed.pipe(z.string().min(1, 'is required')),
+  manifestAcceptHeader: trimmed
+    .default('application/vnd.docker.distribution.manifest.v2+json')
+    .transform((value) => value || 'application/vnd.docker.distribution.manifest.v2+json'),
+  /** Names are trimmed and blank ones dropped, as the original does. */
+  headers: z
+    .record(z.string(), z.string())
+    .default({})
+    .transform((headers) =>
+      Object.fromEntries(
+        Object.entries(headers)
+          .map(([name, value]) => [name.trim(), value] as const)
+          .filter(([name]) => name !== ''),
+      ),
     ),
-  manifestAcceptHeader: z.string().min(1).default('application/vnd.docker.distribution.manifest.v2+json'),
-  headers: z.record(z.string(), z.string()).default({}),
 });
 
 export const registryproxyConfig = z
   .strictObject({
-    registries: z
-      .array(registry)
-      .default([])
-      .refine(
-        (entries) =>
-          new Set(entries.map((e) => JSON.stringify([e.endpoint, e.info, e.repository, e.reference])))
-            .size === entries.length,
-        { message: 'lists the same endpoint, info, repository and reference twice' },
-      ),
+    registries: z.array(registry).default([]).transform(lastOfEachRegistry),
     checkInterval: duration('1m', { min: '5s' }),
     /** One request (the /v2/ check or the manifest fetch) to one address. */
     checkTimeout: duration('30s', { min: '100ms' }),

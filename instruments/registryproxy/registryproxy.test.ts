@@ -47,10 +47,13 @@ test('endpoints must be http(s)://host:port and nothing more; entries are valida
     /registries.*endpoint.*http\(s\):\/\/host:port/s,
   );
   assert.throws(
-    () => registryproxyConfig.parse({ registries: [{ ...entry, repository: 'Library/BusyBox' }] }),
+    () => registryproxyConfig.parse({ registries: [{ ...entry, repository: 'library/busy box' }] }),
     /repository/,
   );
-  assert.throws(() => registryproxyConfig.parse({ registries: [entry, entry] }), /twice/);
+  assert.throws(
+    () => registryproxyConfig.parse({ registries: [{ ...entry, repository: 'a/../v2' }] }),
+    /repository/,
+  );
   // A 401, challenge or not, is the API answering (the original's
   // TestRegistryCheckerAPIUnauthorizedIsReachable, checker_test.go); other 4xx are not.
   const challenge = { 'www-authenticate': 'Bearer realm="https://auth.example/token"' };

@@ -9,6 +9,7 @@ import { type HttpProbeResult, probeHttp } from '../../lib/probe/http-probe.js';
 import type { ProbeErrorType } from '../../lib/probe/probe-error.js';
 import {
   parseRegistryEndpoint,
+  pathEscape,
   type RegistryEndpoint,
   type RegistryEntry,
   type RegistryproxyConfig,
@@ -92,7 +93,7 @@ function createRegistryproxy(context: InstrumentContext, config: RegistryproxyCo
       });
     const [api, manifest] = await Promise.all([
       request('/v2/', {}),
-      request(`/v2/${target.entry.repository}/manifests/${target.entry.reference}`, {
+      request(`/v2/${target.entry.repository}/manifests/${pathEscape(target.entry.reference)}`, {
         accept: target.entry.manifestAcceptHeader,
       }),
     ]);
