@@ -89,7 +89,14 @@ test('exports node totals and per-group sizes from the command (golden)', async 
   );
 });
 
-test('failures become a health state and no series, never zeros', async () => {
+const ZERO_TOTALS = [
+  'sealos_lvm_vgs_metadata_free{node="node-a"} 0',
+  'sealos_lvm_vgs_metadata_size{node="node-a"} 0',
+  'sealos_lvm_vgs_total_capacity{node="node-a"} 0',
+  'sealos_lvm_vgs_total_free{node="node-a"} 0',
+];
+
+test('failures become a health state; before any report the totals read 0, as in the original', async () => {
   const cases: [string[], number | undefined, RegExp][] = [
     [fake('fail'), undefined, /"sh" exited 5: Volume group "nope" not found/],
     [fake('hang'), 300, /did not finish within 300 ms/],
@@ -104,25 +111,27 @@ test('failures become a health state and no series, never zeros', async () => {
     assert.equal(instrument.health().state, 'unhealthy');
     assert.match(instrument.health().reason ?? '', reason);
     const body = await h.scrape();
-    assert.deepEqual(
-      samples(body, 'sealos_lvm'),
-      [],
-      `series exported after a failure of ${command.join(' ')}`,
-    );
+    assert.deepEqual(samples(body, 'sealos_lvm'), ZERO_TOTALS, `after a failure of ${command.join(' ')}`);
     assert.ok(samples(body).includes('state_metric_collector_success{collector="lvm",instance="test-0"} 0'));
   }
 });
 
-test('after a failed run, the next good run brings the series back', async () => {
+test('a good run brings the values; a failed run after it keeps them, as the original', async () => {
   const marker = join(tmpdir(), `ssm-lvm-flaky-${process.pid}`);
   const { h, instrument } = start({ command: [...fake('flaky'), marker] });
   await instrument.collectNow();
   assert.equal(instrument.health().state, 'unhealthy');
-  assert.deepEqual(samples(await h.scrape(), 'sealos_lvm'), []);
+  assert.deepEqual(samples(await h.scrape(), 'sealos_lvm'), ZERO_TOTALS);
   await instrument.collectNow();
   assert.deepEqual(instrument.health(), { state: 'healthy' });
-  assert.ok(samples(await h.scrape()).includes('sealos_lvm_vgs_total_capacity{node="node-a"} 1314251603968'));
+  const good = samples(await h.scrape(), 'sealos_lvm');
+  assert.ok(good.includes('sealos_lvm_vgs_total_capacity{node="node-a"} 1314251603968'), good.join('\n'));
   execFileSync('rm', ['-f', marker]);
+  await instrument.collectNow();
+  assert.equal(instrument.health().state, 'unhealthy');
+  const body = await h.scrape();
+  assert.deepEqual(samples(body, 'sealos_lvm'), good);
+  assert.ok(samples(body).includes('state_metric_collector_success{collector="lvm",instance="test-0"} 0'));
 });
 
 test('warnings on stderr keep the data and show in health', async () => {

@@ -10,6 +10,8 @@ import {
   vgMetadataFree,
   vgMetadataSize,
   vgSize,
+  vgsMetadataFree,
+  vgsMetadataSize,
   vgsTotalCapacity,
   vgsTotalFree,
 } from './metrics.js';
@@ -17,39 +19,33 @@ import { runVgs, type VolumeGroup } from './vgs.js';
 
 function createLvm(context: InstrumentContext, config: LvmConfig) {
   const node = config.nodeName || context.identity.nodeName;
-  let groups: VolumeGroup[] | undefined;
+  // As the original: the last report read stands until another is read (a failed run shows in
+  // the health and state_metric_collector_success), and the totals read 0 before the first.
+  let groups: readonly VolumeGroup[] = [];
   const poller = new Poller(context, {
     intervalMs: config.updateInterval,
     timeoutMs: config.timeout + 1000,
     run: async (signal) => {
-      try {
-        const result = await runVgs(config.command, config.timeout, signal);
-        groups = result.groups;
-        return result.warnings ? `vgs warned: ${result.warnings.split('\n')[0]}` : undefined;
-      } catch (error) {
-        // No report means no capacity we can vouch for: drop the series, never export a zero.
-        groups = undefined;
-        throw error;
-      }
+      const result = await runVgs(config.command, config.timeout, signal);
+      groups = result.groups;
+      return result.warnings ? `vgs warned: ${result.warnings.split('\n')[0]}` : undefined;
     },
   });
 
-  const total = (pick: (group: VolumeGroup) => number) =>
-    (groups ?? []).reduce((sum, group) => sum + pick(group), 0);
-  context.metrics.observe(vgsTotalCapacity, (observe) => {
-    if (groups)
-      observe(
-        total((g) => g.sizeBytes),
-        { node },
-      );
-  });
-  context.metrics.observe(vgsTotalFree, (observe) => {
-    if (groups)
-      observe(
-        total((g) => g.freeBytes),
-        { node },
-      );
-  });
+  for (const [declaration, pick] of [
+    [vgsTotalCapacity, (g: VolumeGroup) => g.sizeBytes],
+    [vgsTotalFree, (g: VolumeGroup) => g.freeBytes],
+    [vgsMetadataSize, (g: VolumeGroup) => g.metadataSizeBytes],
+    [vgsMetadataFree, (g: VolumeGroup) => g.metadataFreeBytes],
+  ] as const) {
+    context.metrics.observe(declaration, (observe) => {
+      if (node)
+        observe(
+          groups.reduce((sum, group) => sum + pick(group), 0),
+          { node },
+        );
+    });
+  }
   for (const [declaration, pick] of [
     [vgSize, (g: VolumeGroup) => g.sizeBytes],
     [vgFree, (g: VolumeGroup) => g.freeBytes],
@@ -57,7 +53,7 @@ function createLvm(context: InstrumentContext, config: LvmConfig) {
     [vgMetadataFree, (g: VolumeGroup) => g.metadataFreeBytes],
   ] as const) {
     context.metrics.observe(declaration, (observe) => {
-      for (const group of groups ?? []) observe(pick(group), { node, vg: group.name });
+      for (const group of groups) observe(pick(group), { node, vg: group.name });
     });
   }
 

@@ -1,6 +1,6 @@
 import type { MetricDeclaration } from '../../lib/instrument.js';
 
-// The original's two node totals; their names carry no unit suffix, so the OTLP unit is an
+// The original's four node totals; their names carry no unit suffix, so the OTLP unit is an
 // annotation (a Collector would otherwise append _bytes and break the dashboard's queries).
 export const vgsTotalCapacity = {
   name: 'lvm_vgs_total_capacity',
@@ -15,6 +15,22 @@ export const vgsTotalFree = {
   kind: 'gauge',
   unit: '{byte}',
   help: 'Total free space of all LVM volume groups on the node, in bytes.',
+  labels: ['node'],
+} as const satisfies MetricDeclaration;
+
+export const vgsMetadataSize = {
+  name: 'lvm_vgs_metadata_size',
+  kind: 'gauge',
+  unit: '{byte}',
+  help: 'Total metadata area size of all LVM volume groups on the node, in bytes.',
+  labels: ['node'],
+} as const satisfies MetricDeclaration;
+
+export const vgsMetadataFree = {
+  name: 'lvm_vgs_metadata_free',
+  kind: 'gauge',
+  unit: '{byte}',
+  help: 'Total free metadata space of all LVM volume groups on the node, in bytes.',
   labels: ['node'],
 } as const satisfies MetricDeclaration;
 
@@ -35,6 +51,8 @@ export const vgMetadataFree = perGroup(
 export const lvmMetrics = [
   vgsTotalCapacity,
   vgsTotalFree,
+  vgsMetadataSize,
+  vgsMetadataFree,
   vgSize,
   vgFree,
   vgMetadataSize,
