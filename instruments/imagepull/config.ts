@@ -15,6 +15,12 @@ export const imagepullConfig = z
      * Needs list/watch on events; off falls back to Pod status alone.
      */
     useEvents: z.boolean().default(true),
+    /**
+     * Off (the original): failures are reported for the public registries of the original's
+     * allow-list only (Docker Hub, gcr.io, ghcr.io, quay.io, registry.k8s.io, Aliyun, Sealos
+     * hubs). On: for every registry. Slow pulls are reported for every registry either way.
+     */
+    allRegistries: z.boolean().default(false),
   })
   .prefault({});
 

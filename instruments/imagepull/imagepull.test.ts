@@ -5,42 +5,72 @@ import { eventually } from '../../test/support/http.js';
 import { clusterFixture } from '../../test/support/kube/cluster.js';
 import { imagepullConfig } from './config.js';
 import { imagepull } from './imagepull.js';
-import { classifyPullFailure, pulledSeconds } from './reasons.js';
-import { parseImageReference, registryOf } from './reference.js';
+import { classifyPullFailure, originalPullReason, pulledSeconds } from './reasons.js';
+import { isPublicRegistry, registryOf } from './reference.js';
 
 const NOW = Date.parse('2026-11-25T10:00:00Z');
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
-test("image references normalise by Docker's rules", () => {
-  const cases: [string, string, string, string | undefined][] = [
-    ['nginx', 'docker.io', 'library/nginx', 'latest'],
-    ['nginx:1.27', 'docker.io', 'library/nginx', '1.27'],
-    ['bitnami/redis:7.2', 'docker.io', 'bitnami/redis', '7.2'],
-    ['docker.io/nginx', 'docker.io', 'library/nginx', 'latest'],
-    ['index.docker.io/library/nginx:1', 'docker.io', 'library/nginx', '1'],
-    ['ghcr.io/labring/sealos:v5', 'ghcr.io', 'labring/sealos', 'v5'],
-    ['registry.k8s.io/pause:3.9', 'registry.k8s.io', 'pause', '3.9'],
-    ['localhost/app', 'localhost', 'app', 'latest'],
-    ['localhost:5000/team/app:dev', 'localhost:5000', 'team/app', 'dev'],
-    ['127.0.0.1:5000/app', '127.0.0.1:5000', 'app', 'latest'],
-    ['hub.sealos.cn/ns-abc/app:v1', 'hub.sealos.cn', 'ns-abc/app', 'v1'],
-    ['registry.cn-hangzhou.aliyuncs.com/acme/api:2', 'registry.cn-hangzhou.aliyuncs.com', 'acme/api', '2'],
-    [`quay.io/prometheus/node-exporter@${DIGEST}`, 'quay.io', 'prometheus/node-exporter', undefined],
-    [`r.example:5000/a/b:tag@${DIGEST}`, 'r.example:5000', 'a/b', 'tag'],
+test('registry label and the allow-list, as the original (with the two fixes the README names)', () => {
+  const cases: [image: string, registry: string, reported: boolean][] = [
+    ['nginx', 'docker.io', true],
+    ['nginx:1.27', 'docker.io', true],
+    ['docker.io/library/nginx', 'docker.io', true],
+    ['index.docker.io/library/nginx:1', 'index.docker.io', false],
+    ['ghcr.io/labring/sealos:v5', 'ghcr.io', true],
+    ['registry.k8s.io/pause:3.9', 'registry.k8s.io', true],
+    ['k8s.gcr.io/pause:3.2', 'k8s.gcr.io', true],
+    ['quay.io/prometheus/node-exporter:v1', 'quay.io', true],
+    ['registry.cn-hangzhou.aliyuncs.com/acme/api:2', 'registry.cn-hangzhou.aliyuncs.com', true],
+    ['acme-registry.cn-hangzhou.cr.aliyuncs.com/a/b:1', 'acme-registry.cn-hangzhou.cr.aliyuncs.com', true],
+    ['hub.hzh.sealos.run/ns-abc/app:v1', 'hub.hzh.sealos.run', true],
+    ['sealos.hub:5000/ns/app:v1', 'sealos.hub:5000', true],
+    // TestProcessPodSkipsPrivateRegistryFailures: a private registry is not reported.
+    ['example.internal/team/app:latest', 'example.internal', false],
+    ['hub.sealos.cn/ns-abc/app:v1', 'hub.sealos.cn', false],
+    // Fix 1: a Docker Hub image with a namespace counts, as a bare name did.
+    ['bitnami/redis:7.2', 'docker.io', true],
+    // Fix 2: a port or localhost makes the first component a registry (docker.io in the original).
+    ['localhost:5000/team/app:dev', 'localhost:5000', false],
+    ['localhost/app', 'localhost', false],
+    ['registry:5000/app', 'registry:5000', false],
+    ['127.0.0.1:5000/app', '127.0.0.1:5000', false],
+    ['', 'unknown', true],
   ];
-  for (const [reference, registry, repository, tag] of cases) {
-    const parsed = parseImageReference(reference);
-    assert.equal(parsed?.registry, registry, reference);
-    assert.equal(parsed?.repository, repository, reference);
-    assert.equal(parsed?.tag, tag, reference);
-  }
-  for (const bad of ['', 'Nginx', 'nginx:', 'a b', 'nginx@sha256:short', 'UPPER/case:1']) {
-    assert.equal(parseImageReference(bad), undefined, bad);
-    assert.equal(registryOf(bad), 'unknown');
+  for (const [image, registry, reported] of cases) {
+    assert.equal(registryOf(image), registry, image);
+    assert.equal(isPublicRegistry(image), reported, image);
   }
 });
 
-test('kubelet messages from containerd and CRI-O map to the closed set of reasons', () => {
+// labring/sealos-state-metrics pkg/collector/imagepull/imagepull_test.go,
+// TestFailureClassifierMatchesLegacyRules: the `reason` label.
+test("the original's classifier tests, case by case", () => {
+  const cases: [string, string, string][] = [
+    [
+      'ErrImagePull',
+      'rpc error: code = NotFound desc = failed to pull and unpack image: manifest unknown',
+      'image_not_found',
+    ],
+    ['ErrImagePull', 'proxyconnect tcp: proxy error', 'proxy_error'],
+    [
+      'ErrImagePull',
+      'pull access denied, repository does not exist or may require authorization: authorization failed',
+      'image_not_found',
+    ],
+    ['ErrImagePull', 'Get https://registry.example/v2/: tls handshake timeout', 'tls_handshake_error'],
+    ['ErrImagePull', 'dial tcp 1.2.3.4:443: connect: connection refused', 'connection_refused'],
+    ['ErrImagePull', 'failed to do request: Head https://registry.example/v2/', 'network_error'],
+    ['ImagePullBackOff', 'Back-off pulling image "nginx:bad"', 'back_off_pulling_image'],
+    ['RegistryUnavailable', 'registry unavailable', 'registryunavailable'],
+    ['InvalidImageName', 'Failed to apply default image tag', 'invalidimagename'],
+    ['ImageInspectError', 'failed to inspect image', 'imageinspecterror'],
+  ];
+  for (const [waiting, message, expected] of cases)
+    assert.equal(originalPullReason(waiting, message), expected, message);
+});
+
+test('kubelet messages from containerd and CRI-O: our finer cause, and the reason the original gives them', () => {
   const cases: [string, string, string][] = [
     // containerd
     [
@@ -116,6 +146,17 @@ test('kubelet messages from containerd and CRI-O map to the closed set of reason
   ];
   for (const [waiting, message, expected] of cases) {
     assert.equal(classifyPullFailure(waiting, message), expected, message.slice(0, 80));
+  }
+  // The original's reason for the same messages: the same class but for these.
+  const originalDiffers: Record<string, string> = {
+    rate_limited: 'unknown', // no 429 pattern there
+    'no such host': 'unknown', // "no such host" is none of its patterns
+  };
+  for (const [waiting, message, cause] of cases) {
+    const expected = message.includes('no such host')
+      ? originalDiffers['no such host']
+      : (originalDiffers[cause] ?? cause);
+    assert.equal(originalPullReason(waiting, message), expected, message.slice(0, 80));
   }
 });
 
@@ -289,6 +330,29 @@ test('pods in each failure state and slow pulls, with events (golden); a fixed p
   );
   // Healthy.
   server.create('pods', pod('fine', 'node-1', [{ name: 'c', image: 'nginx:1.27', id: 'containerd://abc' }]));
+  // TestProcessPodSkipsPrivateRegistryFailures: a registry off the original's allow-list is not
+  // reported unless allRegistries is on.
+  server.create(
+    'pods',
+    pod('internal', 'node-1', [
+      {
+        name: 'app',
+        image: 'example.internal/team/app:latest',
+        waiting: { reason: 'ErrImagePull', message: 'manifest unknown' },
+      },
+    ]),
+  );
+  // TestSlowPullCandidateSkipsBackoffMessages: creating with a back-off message is not a slow pull.
+  server.create(
+    'pods',
+    pod('backingoff', 'node-3', [
+      {
+        name: 'c',
+        image: 'nginx:latest',
+        waiting: { reason: 'ContainerCreating', message: 'Back-off pulling image "nginx:latest"' },
+      },
+    ]),
+  );
 
   const h = harness('sealos', cluster);
   const instrument = imagepull.create(
@@ -303,6 +367,20 @@ test('pods in each failure state and slow pulls, with events (golden); a fixed p
     `${samples(await h.scrape(), 'sealos_image_pull').join('\n')}\n`,
     new URL('./testdata/imagepull.prom', import.meta.url),
   );
+
+  const everyRegistry = harness('sealos', cluster);
+  const everywhere = imagepull.create(
+    { ...everyRegistry.context('imagepull'), clock: { now: () => NOW } },
+    imagepullConfig.parse({ allRegistries: true }),
+  );
+  await everywhere.start();
+  await everywhere.ready?.();
+  assert.ok(
+    samples(await everyRegistry.scrape(), 'sealos_image_pull_failures').includes(
+      'sealos_image_pull_failures{namespace="ns-a",pod="internal",node="node-1",registry="example.internal",image="example.internal/team/app:latest",reason="image_not_found",cause="image_not_found"} 1',
+    ),
+  );
+  await everywhere.stop();
 
   // The specific reason survives ErrImagePull -> ImagePullBackOff (same node, same image).
   server.update(
@@ -320,19 +398,20 @@ test('pods in each failure state and slow pulls, with events (golden); a fixed p
     'pods',
     pod('limited', 'node-2', [{ name: 'c', image: 'docker.io/library/redis:7', id: 'containerd://def' }]),
   );
+  // TestProcessPodPreservesSpecificReasonAcrossBackoff: both labels keep image_not_found. The
+  // two updates arrive in order, so once the fixed pod is gone the back-off has been seen.
   const after = await eventually(
     async () => {
       const body = await h.scrape();
-      return body.includes('pod="limited"') || body.includes('reason="back_off_pulling_image"')
-        ? undefined
-        : body;
+      return body.includes('pod="limited"') ? undefined : body;
     },
     5000,
-    'fixed pod gone, back-off classified',
+    'fixed pod gone',
   );
   assert.ok(
-    samples(after, 'sealos_image_pull_failures').some(
-      (line) => line.includes('pod="missing"') && line.includes('reason="image_not_found"'),
+    samples(after, 'sealos_image_pull_failures').includes(
+      'sealos_image_pull_failures{namespace="ns-a",pod="missing",node="node-1",registry="docker.io",image="nginx:nope",reason="image_not_found",cause="image_not_found"} 1',
     ),
+    after,
   );
 });

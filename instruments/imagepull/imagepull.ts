@@ -12,8 +12,14 @@ import {
 import { type ImagepullConfig, imagepullConfig } from './config.js';
 import { imagePullFailures, imagePullSlow, imagepullMetrics } from './metrics.js';
 import { type LeanPod, leanPod, leanPullEvent, type PullEvent } from './pods.js';
-import { BACK_OFF, classifyPullFailure, FAILURE_WAITING_REASONS, pulledSeconds } from './reasons.js';
-import { registryOf } from './reference.js';
+import {
+  BACK_OFF,
+  classifyPullFailure,
+  FAILURE_WAITING_REASONS,
+  originalPullReason,
+  pulledSeconds,
+} from './reasons.js';
+import { isPublicRegistry, registryOf } from './reference.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 const EVENTS = { group: '', version: 'v1', resource: 'events' };
@@ -43,8 +49,12 @@ export function pullHistory(events: Iterable<PullEvent | null>): Map<string, Con
 interface Remembered {
   readonly node: string;
   readonly image: string;
-  readonly reason: string;
+  /** The original's class (`reason`) and ours (`cause`), each the last specific one seen. */
+  readonly reason?: string;
+  readonly cause?: string;
 }
+
+const isSpecific = (reason: string) => reason !== BACK_OFF && reason !== 'unknown';
 
 /**
  * The state between scrapes: the last specific reason per container, so a generic back-off
@@ -55,7 +65,11 @@ export class PullTracker {
   readonly #remembered = new Map<string, Remembered>();
   readonly #firstSeen = new Map<string, number>();
 
-  constructor(readonly thresholdMs: number) {}
+  constructor(
+    readonly thresholdMs: number,
+    /** false (the original): failures only for the registries of its allow-list. */
+    readonly allRegistries = false,
+  ) {}
 
   observeFailures(pods: Iterable<LeanPod>, history: Map<string, ContainerPulls>, observe: Observe): void {
     const seen = new Set<string>();
@@ -65,19 +79,26 @@ export class PullTracker {
         if (!FAILURE_WAITING_REASONS.has(container.reason)) continue;
         const key = `${pod.namespace}/${pod.name}/${container.name}`;
         seen.add(key);
-        let reason = classifyPullFailure(container.reason, container.message);
-        if (reason === BACK_OFF || reason === 'unknown') {
+        const remembered = this.#remembered.get(key);
+        const same = remembered && remembered.node === pod.node && remembered.image === container.image;
+        // The original's reason: a back-off keeps the specific reason seen before it.
+        let reason = originalPullReason(container.reason, container.message);
+        if (reason === BACK_OFF && same && remembered.reason) reason = remembered.reason;
+        // Ours: a back-off or an unknown takes the latest Failed event's cause, else the last one seen.
+        let cause = classifyPullFailure(container.reason, container.message);
+        if (!isSpecific(cause)) {
           const failed = history.get(key)?.failed;
           const fromEvent = failed ? classifyPullFailure('ErrImagePull', failed.message) : undefined;
-          const remembered = this.#remembered.get(key);
-          if (fromEvent && fromEvent !== 'unknown' && fromEvent !== BACK_OFF) reason = fromEvent;
-          else if (remembered && remembered.node === pod.node && remembered.image === container.image) {
-            reason = remembered.reason;
-          }
+          if (fromEvent && isSpecific(fromEvent)) cause = fromEvent;
+          else if (same && remembered.cause) cause = remembered.cause;
         }
-        if (reason !== BACK_OFF && reason !== 'unknown') {
-          this.#remembered.set(key, { node: pod.node, image: container.image, reason });
-        }
+        this.#remembered.set(key, {
+          node: pod.node,
+          image: container.image,
+          reason: isSpecific(reason) ? reason : same ? remembered.reason : undefined,
+          cause: isSpecific(cause) ? cause : same ? remembered.cause : undefined,
+        });
+        if (!this.allRegistries && !isPublicRegistry(container.image)) continue;
         const labels = {
           namespace: pod.namespace,
           pod: pod.name,
@@ -85,6 +106,7 @@ export class PullTracker {
           registry: registryOf(container.image),
           image: container.image,
           reason,
+          cause,
         };
         // Two containers of one pod failing alike are one series.
         const identity = JSON.stringify(labels);
@@ -174,7 +196,7 @@ function createImagepull(context: InstrumentContext, config: ImagepullConfig) {
   const allSynced = Promise.all(all.map((s) => s.synced())).then(() => {
     synced = true;
   });
-  const tracker = new PullTracker(config.slowPullThreshold);
+  const tracker = new PullTracker(config.slowPullThreshold, config.allRegistries);
   const allPods = function* () {
     for (const subscription of pods) yield* subscription.items.values();
   };

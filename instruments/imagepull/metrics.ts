@@ -4,8 +4,8 @@ export const imagePullFailures = {
   name: 'image_pull_failures',
   kind: 'gauge',
   unit: '{container}',
-  help: 'Containers that cannot get their image, by classified reason; the series goes when the container leaves the failure state or the pod goes.',
-  labels: ['namespace', 'pod', 'node', 'registry', 'image', 'reason'],
+  help: "Containers that cannot get their image: reason is the original's class, cause our finer one; the series goes when the container leaves the failure state or the pod goes.",
+  labels: ['namespace', 'pod', 'node', 'registry', 'image', 'reason', 'cause'],
 } as const satisfies MetricDeclaration;
 
 export const imagePullSlow = {

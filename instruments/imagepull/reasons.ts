@@ -1,5 +1,6 @@
 /**
- * Kubelet waiting states and messages to the failure reasons of `image_pull_failures`.
+ * Kubelet waiting states and messages to the failure reasons of `image_pull_failures`: the
+ * original's classes for the `reason` label, and our finer ones for `cause`.
  */
 
 /** Waiting reasons that mean the image could not be had. */
@@ -20,6 +21,29 @@ const CLASSIFIED_WAITING_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 
 
 export const BACK_OFF = 'back_off_pulling_image';
 
+/**
+ * The original's classifier (pkg/collector/imagepull/classifier.go), pattern for pattern and in
+ * its order: the `reason` label. `pull access denied, repository does not exist or may require
+ * authorization` is image_not_found there, and so here.
+ */
+const ORIGINAL_PATTERNS: readonly [RegExp, string][] = [
+  [/not found|notfound|manifest unknown|repository does not exist/i, 'image_not_found'],
+  [/proxyconnect|proxy error/i, 'proxy_error'],
+  [/unauthorized|authentication require|failed to authorize|authorization failed/i, 'unauthorized'],
+  [/tls handshake|failed to verify certificate/i, 'tls_handshake_error'],
+  [/i\/o timeout/i, 'io_timeout'],
+  [/connection refused/i, 'connection_refused'],
+  [/failed to do request/i, 'network_error'],
+];
+
+/** The `reason` label, as the original classifies a container waiting in `waitingReason`. */
+export function originalPullReason(waitingReason: string, message: string): string {
+  const lower = waitingReason.toLowerCase();
+  if (lower !== 'errimagepull' && lower !== 'imagepullbackoff') return lower;
+  for (const [pattern, reason] of ORIGINAL_PATTERNS) if (pattern.test(message)) return reason;
+  return message.toLowerCase().startsWith('back-off pulling image') ? BACK_OFF : 'unknown';
+}
+
 /** Checked in order: the first match wins, so the more specific patterns come first. */
 const PATTERNS: readonly [RegExp, string][] = [
   [/\b429\b|toomanyrequests|too many requests|rate limit/i, 'rate_limited'],
@@ -39,7 +63,7 @@ const PATTERNS: readonly [RegExp, string][] = [
   [/back-?off pulling image/i, BACK_OFF],
 ];
 
-/** The reason label for a container waiting in `waitingReason` with kubelet's `message`. */
+/** The `cause` label, our finer class, for a container waiting in `waitingReason` with kubelet's `message`. */
 export function classifyPullFailure(waitingReason: string, message: string): string {
   if (!CLASSIFIED_WAITING_REASONS.has(waitingReason)) return waitingReason.toLowerCase();
   for (const [pattern, reason] of PATTERNS) if (pattern.test(message)) return reason;

@@ -12,7 +12,7 @@ import {
   FAILURE_WAITING_REASONS,
   pulledSeconds,
 } from '../../instruments/imagepull/reasons.js';
-import { parseImageReference } from '../../instruments/imagepull/reference.js';
+import { isPublicRegistry, registryOf } from '../../instruments/imagepull/reference.js';
 import { parseVgsReport } from '../../instruments/lvm/vgs.js';
 import { envLeaves } from '../../lib/config/env.js';
 import { buildConfig, ConfigError, parseYaml } from '../../lib/config/load.js';
@@ -186,39 +186,44 @@ test(
   },
 );
 
-test('image references: any string gives a reference or undefined, never an exception', LIMIT, () => {
-  const referenceLike = fc
-    .array(
-      fc.constantFrom(
-        'docker.io',
-        'localhost',
-        ':5000',
-        '/',
-        'library',
-        'nginx',
-        ':',
-        '@',
-        'sha256:',
-        'ab',
-        '.',
-        '_',
-        '-',
-        ' ',
-        'Ü',
-      ),
-      {
-        maxLength: 10,
-      },
-    )
-    .map((parts) => parts.join(''));
-  fc.assert(
-    fc.property(fc.oneof(referenceLike, fc.string()), (text) => {
-      const reference = parseImageReference(text);
-      if (reference) assert.ok(reference.registry !== '' && reference.repository !== '');
-    }),
-    RUNS,
-  );
-});
+test(
+  'image references: any string gives a registry label and an allow-list answer, never an exception',
+  LIMIT,
+  () => {
+    const referenceLike = fc
+      .array(
+        fc.constantFrom(
+          'docker.io',
+          'localhost',
+          ':5000',
+          '/',
+          'library',
+          'nginx',
+          ':',
+          '@',
+          'sha256:',
+          'ab',
+          '.',
+          '_',
+          '-',
+          ' ',
+          'Ü',
+        ),
+        {
+          maxLength: 10,
+        },
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.oneof(referenceLike, fc.string()), (text) => {
+        const registry = registryOf(text);
+        assert.ok(registry !== '' && !registry.includes('/'), registry);
+        assert.equal(typeof isPublicRegistry(text), 'boolean');
+      }),
+      RUNS,
+    );
+  },
+);
 
 test(
   'kubelet messages: every waiting reason and message gives a lower-case reason; pull times are numbers',
