@@ -21,6 +21,7 @@ test('registry label and the allow-list, as the original (with the two fixes the
     ['registry.k8s.io/pause:3.9', 'registry.k8s.io', true],
     ['k8s.gcr.io/pause:3.2', 'k8s.gcr.io', true],
     ['quay.io/prometheus/node-exporter:v1', 'quay.io', true],
+    [`quay.io/prometheus/node-exporter@${DIGEST}`, 'quay.io', true],
     ['registry.cn-hangzhou.aliyuncs.com/acme/api:2', 'registry.cn-hangzhou.aliyuncs.com', true],
     ['acme-registry.cn-hangzhou.cr.aliyuncs.com/a/b:1', 'acme-registry.cn-hangzhou.cr.aliyuncs.com', true],
     ['hub.hzh.sealos.run/ns-abc/app:v1', 'hub.hzh.sealos.run', true],
