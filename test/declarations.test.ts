@@ -161,9 +161,18 @@ test('metrics a configuration defines (crds) may not take a declared name', () =
   assert.equal(clash.success, false);
   assert.match(
     JSON.stringify(clash.error?.issues),
-    /metric \\"node_healthy\\" is already defined by the node collector/,
+    /metric \\"sealos_node_healthy\\" is already defined by the node collector/,
   );
-  const self = configSchema.safeParse({ collectors: { crds: entry('state_metric_collector_success') } });
-  assert.match(JSON.stringify(self.error?.issues), /already defined by the self-metrics/);
+  // crds names are always sealos_<name>, so under another namespace they clash with nothing declared.
+  assert.equal(
+    configSchema.safeParse({ metrics: { namespace: 'acme' }, collectors: { crds: entry('node_healthy') } })
+      .success,
+    true,
+  );
+  // The self-metrics keep their unprefixed names; a crds metric is always sealos_<name>.
+  assert.equal(
+    configSchema.safeParse({ collectors: { crds: entry('state_metric_collector_success') } }).success,
+    true,
+  );
   assert.equal(configSchema.safeParse({ collectors: { crds: entry('my_gauge') } }).success, true);
 });

@@ -391,3 +391,110 @@ test('bad configuration is refused at validation with the path', () => {
   );
   assert.match(issues(entry({ type: 'gauge', name: 'bad-name', path: 'spec.a' })), /Prometheus metric name/);
 });
+
+// labring/sealos-state-metrics pkg/collector/crds/metric_store_test.go,
+// TestMetricStoreUpdatesDerivedMetrics: info, gauge, count and string_state over two objects,
+// through an update and a delete; and helpers_test.go's missing-field and ToFloat64 cases.
+test("the original's metric store test: series and counts follow adds, updates and deletes", async (t) => {
+  const { server, cluster } = await clusterFixture(t);
+  server.registerType({ ...APPLICATIONS, kind: 'Application', namespaced: true });
+  const cr = (name: string, phase: string, replicas: number) => ({
+    apiVersion: `${APPLICATIONS.group}/v1`,
+    kind: 'Application',
+    metadata: { name, namespace: 'default' },
+    spec: { version: 'v1', replicas },
+    status: { phase },
+  });
+  server.create('applications', cr('first', 'Running', 1), APPLICATIONS.group);
+  server.create('applications', cr('second', 'Pending', 2), APPLICATIONS.group);
+  const h = harness('acme', cluster);
+  const instrument = crds.create(
+    h.context('crds'),
+    crdsConfig.parse({
+      crds: [
+        {
+          name: 'apps',
+          gvr: { group: APPLICATIONS.group, version: 'v1', resource: 'applications' },
+          commonLabels: { name: 'metadata.name', namespace: 'metadata.namespace' },
+          metrics: [
+            { type: 'info', name: 'app_info', labels: { version: 'spec.version' } },
+            { type: 'gauge', name: 'app_replicas', path: 'spec.replicas' },
+            { type: 'count', name: 'app_phase_count', path: 'status.phase' },
+            { type: 'string_state', name: 'app_phase', path: 'status.phase' },
+          ],
+        },
+      ],
+    }),
+  );
+  t.after(() => instrument.stop());
+  await instrument.start();
+  await instrument.ready?.();
+  // Always sealos_<name>, whatever metrics.namespace (acme here), as in the original.
+  const series = async () => samples(await h.scrape(), 'sealos_app');
+  assert.equal((await series()).length, 8);
+  assert.ok((await series()).includes('sealos_app_phase_count{value="Running"} 1'));
+  assert.ok((await series()).includes('sealos_app_phase_count{value="Pending"} 1'));
+
+  server.update('applications', cr('first', 'Pending', 1), APPLICATIONS.group);
+  const updated = await eventually(
+    async () => {
+      const lines = await series();
+      return lines.length === 7 ? lines : undefined;
+    },
+    5000,
+    'update seen',
+  );
+  assert.ok(updated.includes('sealos_app_phase_count{value="Pending"} 2'));
+  assert.ok(!updated.some((line) => line.includes('value="Running"')));
+
+  server.remove('applications', 'default', 'second', APPLICATIONS.group);
+  const deleted = await eventually(
+    async () => {
+      const lines = await series();
+      return lines.some((line) => line.includes('second')) ? undefined : lines;
+    },
+    5000,
+    'delete seen',
+  );
+  assert.ok(deleted.includes('sealos_app_phase_count{value="Pending"} 1'));
+});
+
+test('the original\'s field rules: a missing string state is "", a gauge that is not a number reads 0', () => {
+  const entry = compileEntry(
+    crdsConfig.parse({
+      crds: [
+        {
+          name: 'x',
+          gvr: { version: 'v1', resource: 'things' },
+          metrics: [
+            { type: 'string_state', name: 'thing_phase', path: 'status.phase' },
+            { type: 'gauge', name: 'thing_replicas', path: 'spec.replicas' },
+            { type: 'gauge', name: 'thing_strict', path: 'spec.replicas', nilIsZero: false },
+          ],
+        },
+      ],
+    }).crds[0] as never,
+  );
+  const cases: [spec: unknown, phase: unknown, replicas: number | undefined, strict: number | undefined][] = [
+    [{ replicas: 3 }, 'Running', 3, 3],
+    [{ replicas: 0.75 }, undefined, 0.75, 0.75],
+    [{ replicas: true }, 'Running', 1, 1],
+    [{ replicas: '3.14' }, 'Running', 3.14, 3.14],
+    // helpers_test.go: "string non-number" and "non-existent field" are 0.
+    [{ replicas: 'abc' }, 'Running', 0, undefined],
+    [{}, 'Running', 0, undefined],
+  ];
+  for (const [spec, phase, replicas, strict] of cases) {
+    const object = { metadata: { name: 'a' }, spec, status: phase === undefined ? {} : { phase } };
+    const { samples: produced } = objectSeries(entry, object as never);
+    assert.deepEqual(
+      produced.map((list) => list.map((sample) => [sample.labels.state, sample.value])),
+      [
+        [[phase ?? '', 1]],
+        replicas === undefined ? [] : [[undefined, replicas]],
+        strict === undefined ? [] : [[undefined, strict]],
+      ],
+      JSON.stringify({ spec, phase }),
+    );
+  }
+});

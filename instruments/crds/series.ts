@@ -83,6 +83,9 @@ function labelNames(
   }
 }
 
+/** The original's fixed prefix of crds metrics (metric_store.go: defaultMetricPrefix). */
+export const CRD_METRIC_PREFIX = 'sealos_';
+
 export function compileEntry(entry: CrdEntry): CompiledEntry {
   const common = labelSources(entry.commonLabels);
   const metrics = entry.metrics.map((metric): CompiledMetric => {
@@ -90,7 +93,9 @@ export function compileEntry(entry: CrdEntry): CompiledEntry {
     return {
       config: metric,
       declaration: {
-        name: metric.name,
+        // Always sealos_<name>, whatever metrics.namespace, as the original names them.
+        name: `${CRD_METRIC_PREFIX}${metric.name}`,
+        prefixed: false,
         kind: 'gauge',
         unit: '{value}',
         help: metric.help || `${metric.type} of ${entry.gvr.resource} (crds entry "${entry.name}")`,
@@ -127,23 +132,31 @@ function entriesOf(value: unknown): { key: string; value: unknown }[] | undefine
   return undefined;
 }
 
+/**
+ * A gauge's sample and, when its value is not a number, the problem. With nilIsZero (the
+ * default) such a value reads 0, as the original's ToFloat64 makes of it, and the problem is
+ * still reported; without, the series is left out.
+ */
 function gaugeSample(
   metric: CompiledMetric,
   target: unknown,
   labels: Record<string, string>,
-): Sample | string {
+): { sample?: Sample; problem?: string } {
   const raw = evaluatePath(target, metric.path as readonly PathSegment[]);
-  if (raw === undefined || raw === null) return metric.config.nilIsZero ? { labels, value: 0 } : 'missing';
+  const zero = metric.config.nilIsZero ? { sample: { labels, value: 0 } } : {};
+  if (raw === undefined || raw === null) return zero;
   const converted = toNumber(raw, metric.config.valueMapping);
-  return 'value' in converted ? { labels, value: converted.value } : converted.problem;
+  return 'value' in converted
+    ? { sample: { labels, value: converted.value } }
+    : { ...zero, problem: `${formatted(metric.config)} ${converted.problem}` };
 }
 
-/** One metric's samples for one object; a string is the problem that left it without any. */
+/** One metric's samples for one object, and the last problem met on the way. */
 function metricSamples(
   compiled: CompiledMetric,
   object: ApiObject,
   commonLabels: Readonly<Record<string, string>>,
-): Sample[] | string {
+): { samples: Sample[]; problem: string | undefined } {
   const { config } = compiled;
   const elements = compiled.each
     ? (entriesOf(evaluatePath(object, compiled.each)) ?? []).map((e, index) => ({
@@ -163,16 +176,14 @@ function metricSamples(
         samples.push({ labels, value: 1 });
         break;
       case 'gauge': {
-        const sample = gaugeSample(compiled, target, labels);
-        if (typeof sample === 'string') {
-          if (sample !== 'missing') problem = `${formatted(config)} ${sample}`;
-        } else samples.push(sample);
+        const { sample, problem: wrong } = gaugeSample(compiled, target, labels);
+        if (sample) samples.push(sample);
+        if (wrong) problem = wrong;
         break;
       }
       case 'string_state': {
-        const raw = evaluatePath(target, compiled.path as readonly PathSegment[]);
-        if (raw === undefined || raw === null) break;
-        labels[compiled.valueLabel] = toLabel(raw);
+        // A missing field is the state "", as the original reads it.
+        labels[compiled.valueLabel] = toLabel(evaluatePath(target, compiled.path as readonly PathSegment[]));
         samples.push({ labels, value: 1 });
         break;
       }
@@ -230,7 +241,7 @@ function metricSamples(
         break;
     }
   }
-  return samples.length === 0 && problem ? problem : samples;
+  return { samples, problem };
 }
 
 function formatted(config: CrdMetric): string {
@@ -253,13 +264,8 @@ export function objectSeries(compiled: CompiledEntry, object: ApiObject): Object
     }
     counted.push(undefined);
     const result = metricSamples(metric, object, commonLabels);
-    if (typeof result === 'string') {
-      samples.push([]);
-      problems.push(result);
-    } else {
-      samples.push(result);
-      problems.push(undefined);
-    }
+    samples.push(result.samples);
+    problems.push(result.problem);
   }
   return { samples, counted, problems };
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { instruments } from '../../instruments/index.js';
+import { exposedName } from '../telemetry/declaration.js';
 import { selfMetrics } from '../telemetry/self-metrics.js';
 import { duration } from './duration.js';
 
@@ -142,27 +143,35 @@ export const collectors = z
   )
   .prefault({});
 
-/** Names a configuration defines (crds) must not clash with declared ones, nor with each other. */
-function checkConfiguredMetrics(collectors: Record<string, unknown>, ctx: z.RefinementCtx): void {
+/**
+ * Names a configuration defines (crds) must not clash with declared ones, nor with each other,
+ * as exposed under the metrics namespace.
+ */
+function checkConfiguredMetrics(
+  collectors: Record<string, unknown>,
+  namespace: string,
+  ctx: z.RefinementCtx,
+): void {
   const taken = new Map<string, string>();
   for (const definition of instruments) {
     for (const declaration of definition.metrics)
-      taken.set(declaration.name, `the ${definition.name} collector`);
+      taken.set(exposedName(declaration, namespace), `the ${definition.name} collector`);
   }
-  for (const declaration of selfMetrics) taken.set(declaration.name, 'the self-metrics');
+  for (const declaration of selfMetrics) taken.set(exposedName(declaration, namespace), 'the self-metrics');
   for (const definition of instruments) {
     if (!definition.configuredMetrics) continue;
     for (const declaration of definition.configuredMetrics(collectors[definition.name] as never)) {
-      const owner = taken.get(declaration.name);
+      const name = exposedName(declaration, namespace);
+      const owner = taken.get(name);
       if (owner) {
         ctx.addIssue({
           code: 'custom',
           path: ['collectors', definition.name],
-          message: `metric "${declaration.name}" is already defined by ${owner}`,
+          message: `metric "${name}" is already defined by ${owner}`,
           input: declaration.name,
         });
       }
-      taken.set(declaration.name, `collectors.${definition.name}`);
+      taken.set(name, `collectors.${definition.name}`);
     }
   }
 }
@@ -186,7 +195,7 @@ export const configSchema = z
     collectors,
   })
   .superRefine((config, ctx) => {
-    checkConfiguredMetrics(config.collectors as Record<string, unknown>, ctx);
+    checkConfiguredMetrics(config.collectors as Record<string, unknown>, config.metrics.namespace, ctx);
     if (config.leaderElection.renewDeadline >= config.leaderElection.leaseDuration) {
       ctx.addIssue({
         code: 'custom',
