@@ -58,13 +58,16 @@ test('decodes licenses built as CockroachDB builds them; bad ones are errors tha
   assert.equal(decodeLicense(''), undefined);
   const bad: [string, RegExp][] = [
     ['abc-secret', /does not start with "crl-0-"/],
-    ['crl-0-@@@@', /not base64/],
-    [`crl-0-${Buffer.from([0x32, 0x05, 0x01]).toString('base64')}`, /not a valid License message/],
+    ['crl-0-@@@@', /not unpadded base64/],
+    // RawStdEncoding: padding, and a length no base64 has, are refused.
+    [`crl-0-${Buffer.from([0x10, 0x04]).toString('base64')}`, /not unpadded base64/],
+    ['crl-0-EAQxx', /not unpadded base64/],
+    [`crl-0-${Buffer.from([0x32, 0x05, 0x01]).toString('base64url')}`, /not a valid License message/],
     [
-      `crl-0-${Buffer.from([0x32, 0x03, 1, 2, 3]).toString('base64')}`,
+      `crl-0-${Buffer.from([0x32, 0x03, 1, 2, 3]).toString('base64url')}`,
       /license_id is 3 bytes, not a 16-byte UUID/,
     ],
-    [`crl-0-${Buffer.from([0x12, 0x01]).toString('base64')}`, /valid_until_unix_sec has wire type 2/],
+    [`crl-0-${Buffer.from([0x12, 0x01]).toString('base64url')}`, /valid_until_unix_sec has wire type 2/],
   ];
   for (const [text, error] of bad) {
     assert.throws(
@@ -73,6 +76,44 @@ test('decodes licenses built as CockroachDB builds them; bad ones are errors tha
       text,
     );
   }
+});
+
+// labring/sealos-state-metrics pkg/collector/cockroachlicense/license_test.go, case by case.
+test("the original's license tests: TestDecodeLicense and TestDecodeLicenseRejectsOverflowingVarints", () => {
+  const ids = {
+    licenseId: '00010203-0405-0607-0809-0a0b0c0d0e0f',
+    organizationId: '10111213-1415-1617-1819-1a1b1c1d1e1f',
+  };
+  const decoded = decodeLicense(
+    buildLicense({ validUntil: 1781428138, type: 4, organizationName: 'unit-test', environment: 3, ...ids }),
+  );
+  assert.deepEqual(
+    [decoded?.type, decoded?.validUntilUnixSec, decoded?.licenseId, decoded?.organizationId],
+    ['Trial', 1781428138, ids.licenseId, ids.organizationId],
+  );
+  /** One varint field (tag, then the value's varint bytes) as a license string. */
+  const varintField = (field: number, value: bigint) => {
+    const bytes = [(field << 3) | 0];
+    let rest = value;
+    do {
+      const low = Number(rest & 0x7fn);
+      rest >>= 7n;
+      bytes.push(rest > 0n ? low | 0x80 : low);
+    } while (rest > 0n);
+    return `crl-0-${Buffer.from(bytes).toString('base64').replace(/=+$/, '')}`;
+  };
+  const overflowing: [number, bigint, RegExp][] = [
+    [2, 2n ** 63n, /valid_until field overflow/],
+    [3, 2n ** 31n, /type field overflow/],
+    [5, 2n ** 31n, /environment field overflow/],
+  ];
+  for (const [field, value, error] of overflowing)
+    assert.throws(() => decodeLicense(varintField(field, value)), error, `field ${field}`);
+  // The largest values that fit are taken.
+  assert.equal(decodeLicense(varintField(3, 2n ** 31n - 1n))?.type, 'Unknown');
+  assert.equal(decodeLicense(varintField(2, 2n ** 53n))?.validUntilUnixSec, 2 ** 53);
+  // A negative int32, as protobuf writes one (ten bytes), is an overflow there and here.
+  assert.throws(() => decodeLicense(buildLicense({ type: -1 })), /type field overflow/);
 });
 
 async function setup(t: { after(fn: () => unknown): void }, answers: Record<string, QueryAnswer>) {
@@ -125,7 +166,7 @@ test('every cluster has its six series: valid, expired, none, unreadable (golden
   assert.ok(!body.includes(enterprise.slice(6, 30)), 'the raw license is in the output');
   const health = instrument.health();
   assert.equal(health.state, 'unhealthy');
-  assert.match(health.reason ?? '', /garbled: the license payload is not base64/);
+  assert.match(health.reason ?? '', /garbled: the license payload is not unpadded base64/);
   assert.match(health.reason ?? '', /unreachable: .*ECONNREFUSED/);
   assert.ok(!(health.reason ?? '').includes('s3cret-pw'));
 });

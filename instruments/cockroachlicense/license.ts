@@ -39,13 +39,42 @@ function uuid(bytes: Uint8Array, field: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const MAX_INT64 = 2n ** 63n - 1n;
+const MAX_INT32 = 2n ** 31n - 1n;
+
+/**
+ * A varint as Go's protowire.ConsumeVarint reads it: an unsigned 64-bit value, at most 10 bytes,
+ * the 10th no more than 1. protobufjs' own readers wrap what does not fit, which is what let
+ * overflowing values through.
+ */
+function readUint64(reader: protobuf.Reader, field: string): bigint {
+  let value = 0n;
+  for (let i = 0; i < 10; i += 1) {
+    if (reader.pos >= reader.len) throw new Error(`license ${field} field is cut short`);
+    const byte = reader.buf[reader.pos++] as number;
+    if (i === 9 && byte > 1) throw new Error(`license ${field} field overflows 64 bits`);
+    value |= BigInt(byte & 0x7f) << BigInt(7 * i);
+    if ((byte & 0x80) === 0) return value;
+  }
+  throw new Error(`license ${field} field overflows 64 bits`);
+}
+
+/** A varint field at most `max`, as the original checks valid_until, type and environment. */
+function readBounded(reader: protobuf.Reader, field: string, max: bigint): number {
+  const value = readUint64(reader, field);
+  if (value > max) throw new Error(`license ${field} field overflow`);
+  return Number(value);
+}
+
 /** Decodes a license string; undefined for an empty one (no license installed). Errors never quote the license. */
 export function decodeLicense(text: string): License | undefined {
   if (text === '') return undefined;
   if (!text.startsWith(LICENSE_PREFIX))
     throw new Error(`the license does not start with "${LICENSE_PREFIX}"`);
   const payload = text.slice(LICENSE_PREFIX.length);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(payload)) throw new Error('the license payload is not base64');
+  // Unpadded standard base64, as the original's base64.RawStdEncoding reads it.
+  if (!/^[A-Za-z0-9+/]*$/.test(payload) || payload.length % 4 === 1)
+    throw new Error('the license payload is not unpadded base64');
   const reader = protobuf.Reader.create(Buffer.from(payload, 'base64'));
   let validUntil = 0;
   let type = 0;
@@ -63,11 +92,11 @@ export function decodeLicense(text: string): License | undefined {
       switch (tag >>> 3) {
         case 2:
           expect(0, 'valid_until_unix_sec');
-          validUntil = Number(reader.int64());
+          validUntil = readBounded(reader, 'valid_until', MAX_INT64);
           break;
         case 3:
           expect(0, 'type');
-          type = reader.int32();
+          type = readBounded(reader, 'type', MAX_INT32);
           break;
         case 4:
           expect(2, 'organization_name');
@@ -75,7 +104,7 @@ export function decodeLicense(text: string): License | undefined {
           break;
         case 5:
           expect(0, 'environment');
-          environment = reader.int32();
+          environment = readBounded(reader, 'environment', MAX_INT32);
           break;
         case 6:
           expect(2, 'license_id');
