@@ -1,11 +1,32 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { harnessLogs } from '../../test/support/app.js';
 import { clusterFixture } from '../../test/support/kube/cluster.js';
 import { LeaseElector, leaseNameFor } from './lease.js';
 
-test('lease names are valid object names', () => {
-  assert.equal(leaseNameFor('sealos-state-metrics', 'node'), 'sealos-state-metrics-node');
+test("lease names: the original's collectorLeaseName (its leader_election_test.go), valid object names", () => {
+  // TestCollectorLeaseName.
+  assert.equal(leaseNameFor('sealos-state-metrics', 'domain'), 'sealos-state-metrics-domain');
+  // TestCollectorLeaseNameTruncatesToKubernetesLimit, and the exact name the original computes:
+  // the base cut to its budget, 16 characters of the collector, 8 hex digits of sha256(raw).
+  const long = leaseNameFor('a'.repeat(50), 'b'.repeat(30));
+  assert.ok(long.length <= 63, long);
+  assert.ok(long.includes('bbbb'), long);
+  assert.equal(
+    long,
+    `${'a'.repeat(37)}-${'b'.repeat(16)}-${createHash('sha256')
+      .update(`${'a'.repeat(50)}-${'b'.repeat(30)}`)
+      .digest('hex')
+      .slice(0, 8)}`,
+  );
+  assert.equal(leaseNameFor('x'.repeat(62), 'registryproxy').length, 63);
+  // As the Go function prints it for a long release name.
+  assert.equal(
+    leaseNameFor('sealos-state-metrics-with-a-very-long-release-name-prod', 'cockroachlicense'),
+    'sealos-state-metrics-with-a-very-long-cockroachlicense-0cfc225f',
+  );
+  // Characters an object name cannot have are replaced (the API refused them from the original).
   assert.equal(leaseNameFor('Sealos_State', 'CloudBalance'), 'sealos-state-cloudbalance');
   assert.equal(leaseNameFor('-x-', 'y!'), 'x--y');
 });

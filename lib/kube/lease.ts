@@ -8,6 +8,7 @@
  * every attempt is cut at the renew deadline, and a leader steps down on a timer at the renew
  * deadline after its last renewal, whether or not the attempt in flight has returned.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { KubeApiError, type KubeClient } from './client.js';
 
@@ -33,13 +34,33 @@ interface Lease {
   spec?: LeaseSpec;
 }
 
-/** `sealos-state-metrics-Node_X` -> `sealos-state-metrics-node-x`: a valid object name. */
-export function leaseNameFor(base: string, instrument: string): string {
-  return `${base}-${instrument}`
+/** Lower case, anything but `a-z0-9.-` as `-`, no leading or trailing punctuation. */
+function objectNamePart(text: string): string {
+  return text
     .toLowerCase()
     .replace(/[^a-z0-9.-]+/g, '-')
-    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
-    .slice(0, 253);
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+}
+
+const MAX_LEASE_NAME = 63;
+
+/**
+ * `<base>-<instrument>`, as the original names its Leases (server/leader_election.go:
+ * collectorLeaseName), so a Go and a TypeScript instance with the same leaseName contend for the
+ * same Lease during a migration. Past 63 characters it is cut as the original cuts it: the base,
+ * then the instrument's first 16 characters and 8 hex digits of the name's sha256. Characters an
+ * object name cannot have are replaced (the original sent them and the API refused them).
+ */
+export function leaseNameFor(base: string, instrument: string): string {
+  const raw = `${base}-${instrument}`;
+  const name = objectNamePart(raw);
+  if (name.length <= MAX_LEASE_NAME) return name;
+  const hash = createHash('sha256').update(raw).digest('hex').slice(0, 8);
+  const suffix = `${(objectNamePart(instrument) || 'collector').slice(0, 16)}-${hash}`;
+  const budget = MAX_LEASE_NAME - suffix.length - 1;
+  if (budget <= 0) return suffix.slice(0, MAX_LEASE_NAME);
+  const prefix = (objectNamePart(base) || 'collector').slice(0, budget).replace(/^[-.]+|[-.]+$/g, '');
+  return prefix ? `${prefix}-${suffix}` : suffix;
 }
 
 const microTime = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '000Z');
