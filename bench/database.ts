@@ -38,7 +38,13 @@ try {
     const h = harness('sealos', cluster);
     const instrument = database.create(
       h.context('database'),
-      databaseConfig.parse({ checkInterval: '1h', checkTimeout: '10s', resolver: dns.address }),
+      databaseConfig.parse({
+        discovery: 'clusters',
+        secretLabelSelector: 'app.kubernetes.io/managed-by=kubeblocks',
+        checkInterval: '1h',
+        checkTimeout: '10s',
+        resolver: dns.address,
+      }),
     ) as ReturnType<typeof database.create> & { collectNow(): Promise<void> };
     // The first run includes the informers' initial lists; the second is a steady-state interval.
     await instrument.start();

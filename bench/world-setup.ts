@@ -170,6 +170,9 @@ export function worldConfig(options: {
     collectors: {
       zombie: { procPath: join(root, 'instruments/zombie/testdata/proc') },
       database: {
+        // The world's databases are KubeBlocks Clusters with their Secrets, as measured so far.
+        discovery: 'clusters',
+        secretLabelSelector: 'app.kubernetes.io/managed-by=kubeblocks',
         checkInterval: options.databaseCheckInterval,
         checkTimeout: '10s',
         resolver: shared.dns.address,

@@ -198,8 +198,9 @@ test('Deployment with every scrape resource, database and crds RBAC, secrets fro
     'no host paths in Deployment mode',
   );
   const granted = rules(objects);
+  // The default database discovery (the original's) reads Secrets, not KubeBlocks Clusters.
+  assert.ok(!granted.some((rule) => rule.includes('clusters')), granted.join(' '));
   for (const rule of [
-    'apps.kubeblocks.io/clusters:list,watch',
     'core/secrets:list,watch',
     'core/endpoints:list,watch',
     'devbox.sealos.io/devboxes:list,watch',
@@ -257,7 +258,15 @@ test("the original chart's values render through this chart, and the config they
   validateAll(objects);
   const config = loadedConfig(objects);
   assert.ok(config.enabledCollectors.includes('database'));
+  assert.ok(rules(objects).includes('core/secrets:list,watch'));
+  // Only the crds entry of the original's values reads KubeBlocks Clusters.
   assert.ok(rules(objects).includes('apps.kubeblocks.io/clusters:list,watch'));
+  // discovery: clusters also reads the Clusters of the configured API version.
+  const byClusters = await render({
+    enabledCollectors: ['database'],
+    collectors: { database: { discovery: 'clusters', clusterApiVersion: 'apps.kubeblocks.io/v1' } },
+  });
+  assert.ok(rules(byClusters).includes('apps.kubeblocks.io/clusters:list,watch'));
   find(objects, 'VMServiceScrape');
 });
 

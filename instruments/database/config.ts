@@ -15,16 +15,23 @@ export const databaseConfig = z
     postgresqlConcurrency: concurrency(50),
     mongodbConcurrency: concurrency(50),
     redisConcurrency: concurrency(100),
-    /** KubeBlocks' Cluster API; `apps.kubeblocks.io/v1` on KubeBlocks 1.x. */
+    /**
+     * `secrets` (the original): each `<name>-conn-credential` Secret with its type's label is a
+     * database. `clusters`: each KubeBlocks Cluster of the four engines is, a Cluster without its
+     * Secret counting as unavailable, a stopped one as stopped.
+     */
+    discovery: z.enum(['secrets', 'clusters']).default('secrets'),
+    /** KubeBlocks' Cluster API, for discovery: clusters; `apps.kubeblocks.io/v1` on KubeBlocks 1.x. */
     clusterApiVersion: z
       .string()
       .regex(/^[a-z0-9.-]+\/v[0-9a-z]+$/, 'must be group/version, e.g. apps.kubeblocks.io/v1alpha1')
       .default('apps.kubeblocks.io/v1alpha1'),
     /**
-     * Which Secrets to watch. KubeBlocks labels the Secrets it creates this way; narrowing the
-     * watch keeps every other Secret in the cluster out of this process. Empty watches all.
+     * Narrows the Secrets watched: with discovery: secrets it is added to each type's selector
+     * (empty: the original's selectors alone); with discovery: clusters it is the only one, and
+     * `app.kubernetes.io/managed-by=kubeblocks` keeps every other Secret out of this process.
      */
-    secretLabelSelector: z.string().default('app.kubernetes.io/managed-by=kubeblocks'),
+    secretLabelSelector: z.string().default(''),
     /**
      * A DNS server (`host:port`) for the preflight lookup instead of the system resolver.
      * Service names (`x.ns.svc`) are then qualified with `clusterDomain`.

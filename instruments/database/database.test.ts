@@ -94,7 +94,7 @@ test('Cluster and Secret transforms keep what a check needs and drop the rest', 
   );
 });
 
-test('every database gets a reason: up, no secret, no service, no endpoints, stopped, dns, wrong password, refused (golden)', async (t) => {
+test('discovery: clusters: every database gets a reason: up, no secret, no service, no endpoints, stopped, dns, wrong password, refused (golden)', async (t) => {
   const { server, cluster } = await clusterFixture(t);
   server.registerType(KUBEBLOCKS_CLUSTERS);
   const dns = await TestDnsServer.start();
@@ -191,7 +191,12 @@ test('every database gets a reason: up, no secret, no service, no endpoints, sto
   const h = harness('sealos', cluster);
   const instrument = database.create(
     h.context('database'),
-    databaseConfig.parse({ checkTimeout: '2s', resolver: dns.address }),
+    databaseConfig.parse({
+      discovery: 'clusters',
+      secretLabelSelector: 'app.kubernetes.io/managed-by=kubeblocks',
+      checkTimeout: '2s',
+      resolver: dns.address,
+    }),
   ) as ReturnType<typeof database.create> & { collectNow(): Promise<void> };
   t.after(() => instrument.stop());
   await instrument.start();
@@ -250,25 +255,37 @@ test('every database gets a reason: up, no secret, no service, no endpoints, sto
   );
 });
 
-test('namespaces limit discovery; without KubeBlocks the run fails with a clear reason', async (t) => {
+test('namespaces limit discovery; without KubeBlocks discovery: clusters fails with a clear reason', async (t) => {
   const { server, cluster } = await clusterFixture(t);
   server.registerType(KUBEBLOCKS_CLUSTERS);
   addCluster(server, 'ns-a', 'pg-a', 'postgresql');
   addCluster(server, 'ns-b', 'pg-b', 'postgresql', 'Stopped');
   const h = harness('sealos', cluster);
-  const scoped = database.create(h.context('database'), databaseConfig.parse({ namespaces: ['ns-b'] }));
+  const scoped = database.create(
+    h.context('database'),
+    databaseConfig.parse({ discovery: 'clusters', namespaces: ['ns-b'] }),
+  );
   t.after(() => scoped.stop());
   await scoped.start();
   await scoped.ready?.();
-  const lines = samples(await h.scrape(), 'sealos_database_connectivity');
-  assert.deepEqual(lines, [
+  const scraped = await h.scrape();
+  assert.deepEqual(samples(scraped, 'sealos_database_connectivity'), [
     'sealos_database_connectivity{namespace="ns-b",database="pg-b",type="postgresql"} 0',
+  ]);
+  // As the original: totals for the types that have databases, and for all.
+  assert.deepEqual(samples(scraped, 'sealos_database_total'), [
+    'sealos_database_total{type="all"} 1',
+    'sealos_database_total{type="postgresql"} 1',
   ]);
 
   // KubeBlocks 1.x API asked of a server that does not serve it: the list never succeeds.
   const missing = database.create(
     harness('sealos', cluster).context('database'),
-    databaseConfig.parse({ clusterApiVersion: 'apps.kubeblocks.io/v9', checkInterval: '10s' }),
+    databaseConfig.parse({
+      discovery: 'clusters',
+      clusterApiVersion: 'apps.kubeblocks.io/v9',
+      checkInterval: '10s',
+    }),
   ) as ReturnType<typeof database.create> & { collectNow(): Promise<void> };
   t.after(() => missing.stop());
   await missing.start();
@@ -277,9 +294,130 @@ test('namespaces limit discovery; without KubeBlocks the run fails with a clear 
   assert.match(missing.health().reason ?? '', /apps\.kubeblocks\.io\/v9.*is KubeBlocks installed/);
 });
 
+const PG_LABEL = { 'app.kubernetes.io/name': 'postgresql' };
+const typeLabel = (type: string) => ({ 'apps.kubeblocks.io/cluster-type': type });
+
+test("discovery: secrets (the original's): every labelled -conn-credential Secret is a database, with or without its Cluster (golden)", async (t) => {
+  const { server, cluster } = await clusterFixture(t);
+  server.registerType(KUBEBLOCKS_CLUSTERS);
+  const dns = await TestDnsServer.start();
+  const mongo = await MongoWireServer.start({ users: { root: PASSWORD } });
+  const dropLogins = await createDatabaseLogins(`${USER}s`, PASSWORD);
+  t.after(async () => {
+    await dropLogins();
+    await mongo.stop();
+    await dns.stop();
+  });
+  const ns = 'ns-s';
+  const user = `${USER}s`;
+  addSecret(
+    server,
+    ns,
+    'pg-up-conn-credential',
+    { username: user, password: PASSWORD, host: `pg-up-postgresql.${ns}.svc`, port: '5432' },
+    PG_LABEL,
+  );
+  addService(server, ns, 'pg-up-postgresql', true);
+  dns.set(`pg-up-postgresql.${ns}.svc.cluster.local`, { a: ['127.0.0.1'] });
+  addSecret(
+    server,
+    ns,
+    'my-up-conn-credential',
+    { username: user, password: PASSWORD, endpoint: '127.0.0.1:3306' },
+    typeLabel('mysql'),
+  );
+  addSecret(
+    server,
+    ns,
+    'cache-conn-credential',
+    { username: user, password: PASSWORD, endpoint: '127.0.0.1:6379' },
+    typeLabel('redis'),
+  );
+  addSecret(
+    server,
+    ns,
+    'docs-conn-credential',
+    { username: 'root', password: PASSWORD, endpoint: `127.0.0.1:${mongo.port}` },
+    typeLabel('mongodb'),
+  );
+  // An orphan Secret (no Cluster) is checked, as the original checks it: here it is refused.
+  addSecret(
+    server,
+    ns,
+    'my-orphan-conn-credential',
+    { username: user, password: PASSWORD, endpoint: `127.0.0.1:${await closedPort()}` },
+    typeLabel('mysql'),
+  );
+  addSecret(
+    server,
+    ns,
+    'pg-noep-conn-credential',
+    { ...{ username: user, password: PASSWORD }, host: `pg-noep-postgresql.${ns}.svc`, port: '5432' },
+    PG_LABEL,
+  );
+  addService(server, ns, 'pg-noep-postgresql', false);
+  // A Secret that cannot be read: unavailable, and timed at 0 as the original times it.
+  addSecret(
+    server,
+    ns,
+    'my-nopw-conn-credential',
+    { username: user, endpoint: '127.0.0.1:3306' },
+    typeLabel('mysql'),
+  );
+  // Not databases: no type label, another suffix, a Cluster without its Secret.
+  addSecret(
+    server,
+    ns,
+    'pg-unlabelled-conn-credential',
+    { username: user, password: PASSWORD, host: '127.0.0.1' },
+    {},
+  );
+  addSecret(
+    server,
+    ns,
+    'docs-mongodb-account-root',
+    { username: 'root', password: PASSWORD },
+    typeLabel('mongodb'),
+  );
+  addCluster(server, ns, 'pg-nosecret', 'postgresql');
+
+  const h = harness('sealos', cluster);
+  const instrument = database.create(
+    h.context('database'),
+    databaseConfig.parse({ checkTimeout: '2s', resolver: dns.address }),
+  ) as ReturnType<typeof database.create> & { collectNow(): Promise<void> };
+  t.after(() => instrument.stop());
+  await instrument.start();
+  await instrument.ready?.();
+  assert.equal(instrument.health().state, 'healthy', instrument.health().reason);
+  const body = await h.scrape();
+  const stable = samples(body, 'sealos_database').filter(
+    (line) => !line.startsWith('sealos_database_response_time'),
+  );
+  await assertGolden(`${stable.join('\n')}\n`, new URL('./testdata/databases-secrets.prom', import.meta.url));
+  // As the original: every database found has a response time.
+  assert.equal(samples(body, 'sealos_database_response_time_seconds').length, 7);
+  assert.ok(
+    samples(body).includes(
+      'sealos_database_response_time_seconds{namespace="ns-s",database="my-nopw",type="mysql"} 0',
+    ),
+  );
+  assert.ok(!body.includes(PASSWORD), 'no password in the exposition');
+
+  // The Secret deleted: the database's series go at once.
+  server.remove('secrets', ns, 'my-orphan-conn-credential');
+  await eventually(
+    async () => ((await h.scrape()).includes('my-orphan') ? undefined : true),
+    5000,
+    'deleted Secret gone',
+  );
+});
+
 test('config: bad values name the field', () => {
   assert.throws(() => databaseConfig.parse({ resolver: 'dns.example:53' }), /must be ip:port/);
   assert.throws(() => databaseConfig.parse({ mysqlConcurrency: 0 }), /mysqlConcurrency/);
   assert.throws(() => databaseConfig.parse({ clusterApiVersion: 'clusters' }), /group\/version/);
   assert.equal(databaseConfig.parse({}).redisConcurrency, 100);
+  assert.equal(databaseConfig.parse({}).discovery, 'secrets');
+  assert.throws(() => databaseConfig.parse({ discovery: 'pods' }), /discovery/);
 });

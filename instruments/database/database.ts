@@ -1,8 +1,10 @@
 /**
- * database: connectivity of KubeBlocks databases (MySQL, PostgreSQL, MongoDB, Redis). Clusters,
- * their connection Secrets, Services and Endpoints come from the shared informers; each interval
- * every database gets a preflight and a real connect + ping, with a concurrency limit per type.
- * Cluster-wide: runs on the leader.
+ * database: connectivity of KubeBlocks databases (MySQL, PostgreSQL, MongoDB, Redis). The
+ * databases are the original's: each `<name>-conn-credential` Secret carrying its type's label
+ * (discovery: secrets), or, by choice, KubeBlocks Cluster objects (discovery: clusters). Secrets,
+ * Services, Endpoints (and Clusters) come from the shared informers; each interval every database
+ * gets a preflight and a real connect + ping, with a concurrency limit per type. Cluster-wide:
+ * runs on the leader.
  */
 import pLimit from 'p-limit';
 import {
@@ -46,6 +48,19 @@ const ENDPOINTS = { group: '', version: 'v1', resource: 'endpoints' };
 const SYNC_WAIT_MS = 30_000;
 const STOPPED_PHASES = new Set(['Stopped', 'Stopping']);
 
+/** The original's Secret selector per type (pkg/collector/database/secret_cache.go). */
+export const TYPE_SECRET_SELECTORS: Readonly<Record<DatabaseType, string>> = {
+  mysql: 'apps.kubeblocks.io/cluster-type=mysql',
+  postgresql: 'app.kubernetes.io/name=postgresql',
+  mongodb: 'apps.kubeblocks.io/cluster-type=mongodb',
+  redis: 'apps.kubeblocks.io/cluster-type=redis',
+};
+
+/** A database's own Secret in the original's discovery; the database is the name without it. */
+const CREDENTIAL_SUFFIX = '-conn-credential';
+
+type Identity = Pick<CheckResult, 'namespace' | 'name' | 'type'>;
+
 function readyAddresses(object: ApiObject): number {
   if (!Array.isArray(object.subsets)) return 0;
   let ready = 0;
@@ -75,22 +90,50 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
   const secretScope = (scope: WatchScope): WatchScope =>
     config.secretLabelSelector ? { ...scope, labelSelector: config.secretLabelSelector } : scope;
 
-  const clusters = scopes.map((scope) =>
-    cluster.subscribe(clustersRef, scope, 'database.clusters', leanCluster),
-  );
-  const secrets = scopes.map((scope) =>
-    cluster.subscribe<Credentials | null>(
-      SECRETS,
-      secretScope(scope),
-      'database.credentials',
-      leanCredentials,
-    ),
-  );
+  const byClusters = config.discovery === 'clusters';
+  const clusters = byClusters
+    ? scopes.map((scope) => cluster.subscribe(clustersRef, scope, 'database.clusters', leanCluster))
+    : [];
+  const secrets = byClusters
+    ? scopes.map((scope) =>
+        cluster.subscribe<Credentials | null>(
+          SECRETS,
+          secretScope(scope),
+          'database.credentials',
+          leanCredentials,
+        ),
+      )
+    : [];
+  // The original's discovery: one watch per type, by the label the original selects it with.
+  const typedSecrets = byClusters
+    ? []
+    : DATABASE_TYPES.flatMap((type) =>
+        scopes.map((scope) => ({
+          type,
+          subscription: cluster.subscribe<Credentials | null>(
+            SECRETS,
+            {
+              ...scope,
+              labelSelector: [TYPE_SECRET_SELECTORS[type], config.secretLabelSelector]
+                .filter(Boolean)
+                .join(','),
+            },
+            'database.credentials',
+            leanCredentials,
+          ),
+        })),
+      );
   const services = scopes.map((scope) => cluster.subscribe(SERVICES, scope, 'database.services', () => true));
   const endpoints = scopes.map((scope) =>
     cluster.subscribe(ENDPOINTS, scope, 'database.ready-endpoints', readyAddresses),
   );
-  const all = [...clusters, ...secrets, ...services, ...endpoints];
+  const all = [
+    ...clusters,
+    ...secrets,
+    ...typedSecrets.map((t) => t.subscription),
+    ...services,
+    ...endpoints,
+  ];
   let synced = false;
   const allSynced = Promise.all(all.map((s) => s.synced())).then(() => {
     synced = true;
@@ -113,7 +156,37 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
 
   let results = new Map<string, CheckResult>();
 
-  async function checkOne(
+  async function checkTarget(
+    identity: Identity,
+    credentials: Credentials,
+    resolver: AddressResolver,
+    signal: AbortSignal,
+  ): Promise<CheckResult> {
+    let target: ReturnType<typeof databaseTarget>;
+    try {
+      target = databaseTarget(identity, credentials);
+    } catch (error) {
+      if (!(error instanceof CheckFailure)) throw error;
+      context.logger.debug({ ...identity, err: error.message }, 'database skipped');
+      // The original times every database it found, also one whose Secret it cannot read.
+      return { ...identity, connected: false, reason: error.reason, ...(byClusters ? {} : { seconds: 0 }) };
+    }
+    return checkDatabase(
+      target,
+      {
+        resolver,
+        services: serviceState,
+        clusterDomain: config.clusterDomain,
+        timeoutMs: config.checkTimeout,
+        connect: CONNECTORS[identity.type],
+        logger: context.logger,
+      },
+      signal,
+    );
+  }
+
+  /** discovery: clusters. A stopped Cluster is not contacted; one without its Secret fails. */
+  async function checkCluster(
     lean: LeanCluster & { type: DatabaseType },
     resolver: AddressResolver,
     signal: AbortSignal,
@@ -124,27 +197,47 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
       .map((name) => lookup(secrets, `${lean.namespace}/${name}`))
       .find((found) => found);
     if (!credentials) return { ...identity, connected: false, reason: 'secret_missing' };
-    let target: ReturnType<typeof databaseTarget>;
-    try {
-      target = databaseTarget(lean, credentials);
-    } catch (error) {
-      if (!(error instanceof CheckFailure)) throw error;
-      context.logger.debug({ ...identity, err: error.message }, 'database skipped');
-      return { ...identity, connected: false, reason: error.reason };
-    }
-    return checkDatabase(
-      target,
-      {
-        resolver,
-        services: serviceState,
-        clusterDomain: config.clusterDomain,
-        timeoutMs: config.checkTimeout,
-        connect: CONNECTORS[lean.type],
-        logger: context.logger,
-      },
-      signal,
-    );
+    return checkTarget(identity, credentials, resolver, signal);
   }
+
+  /** The checks of one run: every Cluster of a checked engine, or every credential Secret. */
+  function runChecks(resolver: AddressResolver, signal: AbortSignal): Promise<CheckResult>[] {
+    const checks: Promise<CheckResult>[] = [];
+    if (byClusters) {
+      for (const subscription of clusters) {
+        for (const lean of subscription.items.values()) {
+          if (!lean.type) continue;
+          const typed = lean as LeanCluster & { type: DatabaseType };
+          checks.push(limits[typed.type](() => checkCluster(typed, resolver, signal)));
+        }
+      }
+      return checks;
+    }
+    // A Secret that carries two types' labels is one database, of the first type (the original
+    // keys its results by namespace/name).
+    const seen = new Set<string>();
+    for (const { type, subscription } of typedSecrets) {
+      for (const [key, credentials] of subscription.items) {
+        if (!credentials || !key.endsWith(CREDENTIAL_SUFFIX)) continue;
+        const slash = key.indexOf('/');
+        const name = key.slice(slash + 1, -CREDENTIAL_SUFFIX.length);
+        if (name === '' || seen.has(`${key.slice(0, slash)}/${name}`)) continue;
+        seen.add(`${key.slice(0, slash)}/${name}`);
+        const identity = { namespace: key.slice(0, slash), name, type };
+        checks.push(limits[type](() => checkTarget(identity, credentials, resolver, signal)));
+      }
+    }
+    return checks;
+  }
+
+  /** Whether the object a result came from still exists, so a deleted database's series go at once. */
+  const stillThere = (result: CheckResult): boolean =>
+    byClusters
+      ? lookup(clusters, `${result.namespace}/${result.name}`) !== undefined
+      : typedSecrets.some(
+          ({ subscription }) =>
+            subscription.items.get(`${result.namespace}/${result.name}${CREDENTIAL_SUFFIX}`) != null,
+        );
 
   const poller = new Poller(context, {
     intervalMs: config.checkInterval,
@@ -161,8 +254,10 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
       clearTimeout(timer);
       if (!waited) {
         throw new Error(
-          `KubeBlocks clusters (${config.clusterApiVersion}), Secrets, Services or Endpoints not listed yet: ` +
-            'is KubeBlocks installed and may this service account list and watch them?',
+          byClusters
+            ? `KubeBlocks clusters (${config.clusterApiVersion}), Secrets, Services or Endpoints not listed yet: ` +
+                'is KubeBlocks installed and may this service account list and watch them?'
+            : 'Secrets, Services or Endpoints not listed yet: may this service account list and watch them?',
         );
       }
       const resolver = new AddressResolver({
@@ -170,14 +265,7 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
         clusterDomain: config.clusterDomain,
         checkTimeoutMs: config.checkTimeout,
       });
-      const checks: Promise<CheckResult>[] = [];
-      for (const subscription of clusters) {
-        for (const lean of subscription.items.values()) {
-          if (!lean.type) continue;
-          const typed = lean as LeanCluster & { type: DatabaseType };
-          checks.push(limits[typed.type](() => checkOne(typed, resolver, signal)));
-        }
-      }
+      const checks = runChecks(resolver, signal);
       const fresh = new Map<string, CheckResult>();
       for (const result of await Promise.all(checks)) fresh.set(`${result.namespace}/${result.name}`, result);
       results = fresh;
@@ -190,11 +278,9 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     },
   });
 
-  /** Results of Clusters that still exist: a deleted database's series go at once. */
+  /** Results of databases that still exist. */
   function* current(): Generator<CheckResult> {
-    for (const [key, result] of results) {
-      if (lookup(clusters, key)) yield result;
-    }
+    for (const result of results.values()) if (stillThere(result)) yield result;
   }
 
   context.metrics.observeEach(databaseConnectivity, current, (r, observe) =>
@@ -208,14 +294,16 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     if (r.reason) observe(1, { namespace: r.namespace, database: r.name, type: r.type, reason: r.reason });
   });
   const counts = () => {
-    const byType = new Map<string, { total: number; available: number }>(
-      [...DATABASE_TYPES, 'all'].map((type) => [type, { total: 0, available: 0 }]),
-    );
+    // As the original: a series per type that has databases, and `all` always.
+    const byType = new Map<string, { total: number; available: number }>([
+      ['all', { total: 0, available: 0 }],
+    ]);
     for (const r of current()) {
       for (const type of [r.type, 'all']) {
-        const entry = byType.get(type) as { total: number; available: number };
+        const entry = byType.get(type) ?? { total: 0, available: 0 };
         entry.total += 1;
         if (r.connected) entry.available += 1;
+        byType.set(type, entry);
       }
     }
     return byType;

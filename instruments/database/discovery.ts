@@ -131,10 +131,10 @@ function parsePort(value: string, field: string): number {
 /**
  * Where and as whom to connect. The Secret's host and port win; an `endpoint` (host:port) is
  * used when there is no host; otherwise the Service KubeBlocks creates for the engine.
- * A bare host name is a Service in the Cluster's namespace.
+ * A bare host name is a Service in the database's namespace.
  */
 export function databaseTarget(
-  cluster: LeanCluster & { type: DatabaseType },
+  cluster: { readonly namespace: string; readonly name: string; readonly type: DatabaseType },
   secret: Credentials,
 ): DatabaseTarget {
   const { namespace, name, type } = cluster;

@@ -106,7 +106,9 @@ test('misbehaving probe targets: every probe bounded, concurrency held, runs nev
       metadata: {
         name: `${name}-conn-credential`,
         namespace: 'db',
-        labels: { 'app.kubernetes.io/managed-by': 'kubeblocks' },
+        // The labels KubeBlocks gives a PostgreSQL connection Secret; the second is the one the
+        // default discovery (the original's) selects by.
+        labels: { 'app.kubernetes.io/managed-by': 'kubeblocks', 'app.kubernetes.io/name': 'postgresql' },
       },
       type: 'Opaque',
       data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
@@ -215,8 +217,8 @@ test('misbehaving probe targets: every probe bounded, concurrency held, runs nev
     );
     const inTime = status.find((s) => s.labels.domain === `good.${D}:${listeners.tlsSlowInTime.port}`);
     assert.deepEqual(
-      [inTime?.labels.error_type, inTime?.value],
-      ['', 1],
+      [inTime?.labels.error_type, inTime?.labels.reason, inTime?.value],
+      ['', '', 1],
       'a slow handshake within the timeout is healthy',
     );
     const dnsErrors = series('sealos_domain_dns_status').filter((s) => s.labels.domain?.startsWith('quiet'));

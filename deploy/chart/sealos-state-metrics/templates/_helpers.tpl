@@ -82,10 +82,12 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   verbs: ["list", "watch"]
 {{- end }}
 {{- if has "database" $enabled }}
+{{- if eq (toString (dig "database" "discovery" "secrets" (default dict .Values.collectors))) "clusters" }}
 {{- $version := dig "database" "clusterApiVersion" "apps.kubeblocks.io/v1alpha1" (default dict .Values.collectors) }}
 - apiGroups: [{{ index (splitList "/" $version) 0 | quote }}]
   resources: ["clusters"]
   verbs: ["list", "watch"]
+{{- end }}
 - apiGroups: [""]
   resources: ["secrets", "services", "endpoints"]
   verbs: ["list", "watch"]
