@@ -37,10 +37,17 @@ test('a reload keeps informers and leases: no relist, series continue', async (t
     await server.stop();
   });
   const scrape = async () => (await get(`http://127.0.0.1:${app.server.address().port}/metrics`)).body;
+  // Both instruments lead and export before the reload, so what follows shows they continue.
   await eventually(
-    async () => ((await scrape()).includes('sealos_pod_container_restarts{') ? true : undefined),
+    async () => {
+      const body = await scrape();
+      return body.includes('sealos_pod_container_restarts{') &&
+        /^sealos_node_healthy\{node="node-a"\} 1$/m.test(body)
+        ? true
+        : undefined;
+    },
     5000,
-    'pod series',
+    'pod and node series',
   );
   const lists = () =>
     server.requests.filter((r) => r.startsWith('GET /api/v1/') && !r.includes('watch=true')).length;
@@ -59,7 +66,7 @@ test('a reload keeps informers and leases: no relist, series continue', async (t
   );
   assert.match(body, /^sealos_node_healthy\{node="node-a"\} 1$/m, 'node series continue across the reload');
   assert.equal(lists(), listsBefore, 'no relist on reload');
-  const lease = server.get('leases', 'monitoring', 'sealos-state-metrics-node', 'coordination.k8s.io');
+  const lease = server.get('leases', 'monitoring', 'sealos-state-metric-node', 'coordination.k8s.io');
   assert.equal(
     (lease?.spec as { leaseTransitions?: number } | undefined)?.leaseTransitions,
     0,

@@ -54,7 +54,7 @@ test('exactly one instance exports; SIGKILL fails over in time; SIGTERM hands ov
   const follower = leader === a ? b : a;
   const followerHealth = JSON.parse((await get(`http://127.0.0.1:${follower.port}/health`)).body);
   assert.deepEqual(followerHealth, { status: 'ok', collectors: { node: 'standby' } });
-  const lease = server.get('leases', 'monitoring', 'sealos-state-metrics-node', 'coordination.k8s.io');
+  const lease = server.get('leases', 'monitoring', 'sealos-state-metric-node', 'coordination.k8s.io');
   assert.ok(lease, 'the lease exists');
   assert.equal((lease.spec as { holderIdentity?: string }).holderIdentity, leader.name);
 

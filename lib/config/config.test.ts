@@ -52,7 +52,7 @@ test('defaults match the original where it set them', () => {
   assert.equal(config.server.metricsPath, '/metrics');
   assert.equal(config.server.healthPath, '/health');
   assert.equal(config.metrics.namespace, 'sealos');
-  assert.equal(config.leaderElection.leaseName, 'sealos-state-metrics');
+  assert.equal(config.leaderElection.leaseName, 'sealos-state-metric');
   assert.equal(config.leaderElection.leaseDuration, 15_000);
   assert.equal(config.leaderElection.renewDeadline, 10_000);
   assert.equal(config.leaderElection.retryPeriod, 2_000);

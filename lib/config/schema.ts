@@ -86,7 +86,9 @@ const leaderElection = z
   .strictObject({
     enabled: z.boolean().default(true),
     namespace: z.string().default(''),
-    leaseName: z.string().min(1).default('sealos-state-metrics'),
+    // The original's code default (its example config and chart set sealos-state-metrics, as ours
+    // do), so an instance run without either contends for the same Leases as the Go one.
+    leaseName: z.string().min(1).default('sealos-state-metric'),
     leaseDuration: duration('15s', { min: '1s' }),
     renewDeadline: duration('10s', { min: '1s' }),
     retryPeriod: duration('2s', { min: '100ms' }),

@@ -226,6 +226,20 @@ export class LeaseElector {
       renewTime: microTime(now),
       leaseTransitions: transitions,
     });
+    // A conflict while the lease is ours comes from this process's other generation renewing
+    // during a reload: read again and take it at once, so the series do not gap for a retry period.
+    for (let round = 0; ; round += 1) {
+      const outcome = await this.#tryOnce(now, signal, spec);
+      if (outcome !== 'own-conflict' || round >= 2) return outcome === true;
+    }
+  }
+
+  async #tryOnce(
+    now: number,
+    signal: AbortSignal,
+    spec: (transitions: number, acquiredMs: number) => LeaseSpec,
+  ): Promise<boolean | 'own-conflict'> {
+    const { identity } = this.#settings;
     const lease = await this.#get(signal);
     if (!lease) {
       try {
@@ -258,7 +272,9 @@ export class LeaseElector {
       this.#observed = { version: updated.metadata.resourceVersion ?? '', atMs: now };
       return true;
     } catch (error) {
-      if (error instanceof KubeApiError && error.code === 409) return false; // lost the race this round
+      // Lost the race this round; to ourselves (a reload's two generations) it is worth a re-read.
+      if (error instanceof KubeApiError && error.code === 409)
+        return holder === identity ? 'own-conflict' : false;
       throw error;
     }
   }
