@@ -32,7 +32,9 @@ export function restartOnlyChanges(running: Config, next: Config): string[] {
   if (running.server.tls.certFile !== next.server.tls.certFile) changed.push('server.tls.certFile');
   if (running.server.tls.keyFile !== next.server.tls.keyFile) changed.push('server.tls.keyFile');
   if (running.server.auth.enabled !== next.server.auth.enabled) changed.push('server.auth.enabled');
-  if (running.identity !== next.identity) changed.push('identity');
+  for (const key of ['identity', 'nodeName', 'podName'] as const) {
+    if (running[key] !== next[key]) changed.push(key);
+  }
   for (const key of ['kubeconfig', 'qps', 'burst', 'requestTimeout', 'watchIdleTimeout'] as const) {
     if (running.kubernetes[key] !== next.kubernetes[key]) changed.push(`kubernetes.${key}`);
   }
@@ -99,7 +101,7 @@ export class Runtime {
     try {
       const loaded = await loadConfig(Runtime.#sources(options));
       options.logs.configure(loaded.config.logging.level, loaded.config.logging.format);
-      const identity = resolveIdentity(loaded.config.identity, options.env);
+      const identity = resolveIdentity(loaded.config, options.env);
       const reloads = new ReloadRecord();
       reloads.hash = loaded.hash;
       cluster = Cluster.connect(loaded.config, options.env, options.logs.child({ component: 'kube' }));

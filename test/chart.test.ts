@@ -133,6 +133,8 @@ test('defaults: a DaemonSet with TLS, auth, zombie on the host /proc, least-priv
   validateAll(objects);
   const daemonset = find(objects, 'DaemonSet');
   const container = daemonset.spec.template.spec.containers[0];
+  // One pod per node: the node name is the identity, as in the original.
+  assert.ok(!container.env.some((e: KubeObject) => e.name === 'IDENTITY'));
   assert.equal(container.securityContext.runAsNonRoot, true);
   assert.equal(container.securityContext.readOnlyRootFilesystem, true);
   assert.equal(container.livenessProbe.httpGet.scheme, 'HTTPS');
@@ -189,6 +191,11 @@ test('Deployment with every scrape resource, database and crds RBAC, secrets fro
   const deployment = find(objects, 'Deployment');
   assert.equal(deployment.spec.replicas, 2);
   const env = deployment.spec.template.spec.containers[0].env;
+  // Replicas may share a node, and the identity falls back to the node name first (the
+  // original's order): in a Deployment the pod name is the identity.
+  assert.deepEqual(env.find((e: KubeObject) => e.name === 'IDENTITY')?.valueFrom, {
+    fieldRef: { fieldPath: 'metadata.name' },
+  });
   assert.deepEqual(env.find((e: KubeObject) => e.name === 'ACCOUNTS_DSN').valueFrom.secretKeyRef, {
     name: 'sealos-accounts',
     key: 'dsn',

@@ -220,6 +220,37 @@ test("the original's example config loads unchanged, with its values where they 
   assert.equal(internal?.headers['X-Probe'], 'sealos-state-metrics');
 });
 
+test("a config with every key the original's code reads loads unchanged, normalised as there", async () => {
+  const file = new URL('../../test/fixtures/original/every-key.yaml', import.meta.url);
+  const { config } = await loadConfig({ file: file.pathname, env: { TC_SECRET: 'from-a-secret' } });
+  assert.deepEqual([config.nodeName, config.podName], ['node-a', 'sealos-state-metrics-abcde']);
+  const domain = config.collectors.domain as {
+    domains: { endpoint: string; skipTLSVerify: boolean; method: string; path: string }[];
+    dialRetries: number;
+    includeIPv6: boolean;
+  };
+  assert.deepEqual(
+    domain.domains.map((d) => [d.endpoint, d.skipTLSVerify, d.method, d.path]),
+    [
+      ['example.com', false, 'GET', '/'],
+      ['internal.example.local:8443', true, 'POST', '/healthz'],
+    ],
+  );
+  assert.deepEqual([domain.dialRetries, domain.includeIPv6], [1, false]);
+  const node = config.collectors.node as { ignoreNewNodeDuration: number };
+  assert.equal(node.ignoreNewNodeDuration, 30 * 60_000);
+  const users = (config.collectors.userbalance as { users: { region: string; quota: number }[] }).users;
+  assert.deepEqual(
+    users.map((u) => [u.region, u.quota]),
+    [
+      ['hzh', 500],
+      ['bja', 0],
+    ],
+  );
+  const registry = (config.collectors.registryproxy as { registries: { repository: string }[] }).registries;
+  assert.equal(registry[0]?.repository, 'library/alpine');
+});
+
 test('the config the original Helm chart renders from its default values loads unchanged', async () => {
   // The original chart writes `config` plus these top-level values into its ConfigMap.
   const values = parseYaml(

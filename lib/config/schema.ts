@@ -194,6 +194,9 @@ export const configSchema = z
       .default(['zombie'])
       .refine((names) => new Set(names).size === names.length, { message: 'lists a collector twice' }),
     identity: z.string().default(''),
+    /** The original's keys: the node (NODE_NAME) and pod (POD_NAME) names, for identity and node labels. */
+    nodeName: z.string().default(''),
+    podName: z.string().default(''),
     collectors,
   })
   .superRefine((config, ctx) => {
