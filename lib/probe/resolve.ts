@@ -77,12 +77,16 @@ export class HostResolver {
 
   async #fromServer(host: string): Promise<string[]> {
     const resolver = this.#resolver as Resolver;
-    const families: Promise<string[]>[] = [];
-    if (this.#options.ipv4) families.push(resolver.resolve4(host));
-    if (this.#options.ipv6) families.push(resolver.resolve6(host));
-    const settled = await Promise.allSettled(families);
-    const found = settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    // Both families are asked, as Go's LookupHost asks them: a name with addresses of a disabled
+    // family only is then told apart from one without any (NODATA, "no such host" to Go).
+    const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
+    const found = [
+      ...(this.#options.ipv4 && v4.status === 'fulfilled' ? v4.value : []),
+      ...(this.#options.ipv6 && v6.status === 'fulfilled' ? v6.value : []),
+    ];
     if (found.length > 0) return found;
+    if ([v4, v6].some((r) => r.status === 'fulfilled' && r.value.length > 0)) return [];
+    const settled = [...(this.#options.ipv4 ? [v4] : []), ...(this.#options.ipv6 ? [v6] : [])];
     // Nothing in any family: the most telling failure (NXDOMAIN over "no AAAA") names the cause.
     const failures = settled.flatMap((r) => (r.status === 'rejected' ? [dnsFailure(host, r.reason)] : []));
     throw (
