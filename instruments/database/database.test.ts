@@ -10,7 +10,8 @@ import { clusterFixture } from '../../test/support/kube/cluster.js';
 import { MongoWireServer } from '../../test/support/mongo-wire.js';
 import { databaseConfig } from './config.js';
 import { database } from './database.js';
-import { leanCluster, leanCredentials } from './discovery.js';
+import { databaseTarget, leanCluster, leanCredentials } from './discovery.js';
+import type { CheckFailure } from './failure.js';
 
 const KUBEBLOCKS = 'apps.kubeblocks.io';
 const suffix = randomBytes(4).toString('hex');
@@ -410,6 +411,42 @@ test("discovery: secrets (the original's): every labelled -conn-credential Secre
     async () => ((await h.scrape()).includes('my-orphan') ? undefined : true),
     5000,
     'deleted Secret gone',
+  );
+});
+
+// labring/sealos-state-metrics pkg/collector/database/connectors_test.go, TestDecodeSecret and
+// TestTrimSecretForCache: what is read of a credential Secret, and what is kept of it.
+test("the original's Secret decoding and trimming tests", () => {
+  const secret = (data: Record<string, string>) =>
+    leanCredentials({
+      metadata: {
+        name: 'demo-conn-credential',
+        namespace: 'db-ns',
+        labels: { 'apps.kubeblocks.io/cluster-type': 'mysql', keep: 'no' },
+        annotations: { big: 'metadata' },
+      } as never,
+      type: 'Opaque',
+      data: Object.fromEntries(Object.entries(data).map(([key, value]) => [key, base64(value)])),
+    });
+  // Valid keys, special characters kept, an empty value kept as empty; unused keys dropped.
+  assert.deepEqual(
+    secret({ username: 'user1', password: 'p@ssw0rd!#$%^&*()', endpoint: 'mysql:3306', unused: 'drop-me' }),
+    {
+      username: 'user1',
+      password: 'p@ssw0rd!#$%^&*()',
+      endpoint: 'mysql:3306',
+    },
+  );
+  assert.deepEqual(secret({ username: '' }), { username: '' });
+  // A missing password (decodeSecret's "missing key") fails the check as secret_invalid.
+  assert.throws(
+    () =>
+      databaseTarget({ namespace: 'db-ns', name: 'demo', type: 'mysql' }, secret({ username: 'u' }) ?? {}),
+    (error: CheckFailure) => error.reason === 'secret_invalid',
+  );
+  assert.throws(
+    () => databaseTarget({ namespace: 'db-ns', name: 'demo', type: 'mysql' }, secret({}) ?? {}),
+    (error: CheckFailure) => error.reason === 'secret_invalid',
   );
 });
 

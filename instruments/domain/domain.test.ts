@@ -96,6 +96,13 @@ test('every outcome per address: healthy, NXDOMAIN, SERVFAIL, no address, slow D
   );
   await assertGolden(`${portless(stable).join('\n')}\n`, new URL('./testdata/domains.prom', import.meta.url));
 
+  // domain_test.go, TestCollectSkipsUncheckedStatusesAndUsesEmptyErrorTypeOnSuccess: a name that
+  // does not resolve has its dns_status and no check series; a passed check has empty labels.
+  const status = samples(body, 'sealos_domain_status');
+  for (const unresolved of ['missing', 'broken', 'slow'])
+    assert.ok(!status.some((line) => line.includes(`domain="${unresolved}.`)), unresolved);
+  for (const line of status.filter((l) => l.endsWith(' 1')))
+    assert.ok(line.includes('error_type="",reason=""'), line);
   // Certificate expiry: about a year ahead for valid ones; as in the original, none for a
   // certificate that failed its check (expired, untrusted, wrong name) or was never read.
   const expiry = Object.fromEntries(
