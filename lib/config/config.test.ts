@@ -220,6 +220,35 @@ test("the original's example config loads unchanged, with its values where they 
   assert.equal(internal?.headers['X-Probe'], 'sealos-state-metrics');
 });
 
+// module_loader_test.go: TestModuleConfigLoader_EmptyFile, _NonExistentPath,
+// TestEnvConfigLoader_DomainStringListCompatibility.
+test("the original's module loader cases: an empty file and an absent section read as defaults; env lists", () => {
+  const empty = buildConfig(parseYaml('', 'empty.yaml'), {}).config;
+  assert.deepEqual(empty.collectors.node, buildConfig({}, {}).config.collectors.node);
+  const absent = buildConfig(
+    parseYaml('collectors:\n  zombie:\n    checkInterval: 1m\n', 'c.yaml'),
+    {},
+  ).config;
+  assert.equal((absent.collectors.domain as { checkInterval: number }).checkInterval, 60_000);
+  const env = buildConfig(
+    {},
+    {
+      COLLECTORS_DOMAIN_DOMAINS: 'example.com,api.example.com,www.example.com',
+      COLLECTORS_DOMAIN_INCLUDE_IPV4: 'true',
+      COLLECTORS_DOMAIN_INCLUDE_IPV6: 'false',
+    },
+  ).config.collectors.domain as {
+    domains: { endpoint: string }[];
+    includeIPv4: boolean;
+    includeIPv6: boolean;
+  };
+  assert.deepEqual(
+    env.domains.map((d) => d.endpoint),
+    ['example.com', 'api.example.com', 'www.example.com'],
+  );
+  assert.deepEqual([env.includeIPv4, env.includeIPv6], [true, false]);
+});
+
 test("a config with every key the original's code reads loads unchanged, normalised as there", async () => {
   const file = new URL('../../test/fixtures/original/every-key.yaml', import.meta.url);
   const { config } = await loadConfig({ file: file.pathname, env: { TC_SECRET: 'from-a-secret' } });
