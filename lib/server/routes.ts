@@ -26,10 +26,19 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
  * little earlier (0.5 s, or a tenth of a short timeout, as blackbox_exporter does) lets the
  * answer be a clear 503 rather than a connection Prometheus has already abandoned.
  */
+/** The longest delay a Node timer takes; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The time a scrape may take: a little under the scraper's timeout, in whole milliseconds (timers
+ * take no fractions: Prometheus sends `1.1` for 1100ms), at least 1; none for a header that is
+ * not a finite positive number, or whose budget no timer can hold.
+ */
 export function scrapeBudgetMs(header: string | string[] | undefined): number | undefined {
   const seconds = Number(Array.isArray(header) ? header[0] : header);
   if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
-  return Math.max(seconds - 0.5, seconds * 0.9) * 1000;
+  const budget = Math.max(1, Math.floor(Math.max(seconds - 0.5, seconds * 0.9) * 1000));
+  return budget > MAX_TIMER_MS ? undefined : budget;
 }
 
 /** Resolves when the response can take more, or is gone. */
