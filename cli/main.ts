@@ -10,6 +10,7 @@ import { App } from '../lib/app.js';
 import type { Override } from '../lib/config/env.js';
 import { ConfigError, loadConfig } from '../lib/config/load.js';
 import { LogHub } from '../lib/log.js';
+import { loadCertificatePair } from '../lib/server/tls.js';
 import { catalogMarkdown, catalogText, metricCatalog, replaceReadmeBlock } from '../lib/telemetry/catalog.js';
 import { VERSION } from '../lib/version.js';
 
@@ -105,6 +106,15 @@ async function run(flags: RunFlags): Promise<void> {
 async function checkConfig(file: string): Promise<void> {
   try {
     const loaded = await loadConfig({ file, env: process.env });
+    // What start would refuse beyond the schema: the TLS pair must be readable and load.
+    const { tls } = loaded.config.server;
+    if (tls.enabled) {
+      try {
+        await loadCertificatePair(tls.certFile, tls.keyFile);
+      } catch (error) {
+        throw new ConfigError([(error as Error).message]);
+      }
+    }
     process.stdout.write(
       `${file}: ok (collectors: ${loaded.config.enabledCollectors.join(', ') || 'none'}; hash ${loaded.hash.slice(0, 12)})\n`,
     );

@@ -10,7 +10,10 @@ import { duration } from './duration.js';
 
 const listenAddress = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:.]*\]|[^:]*):\d{1,5}$/, 'must be host:port or :port, e.g. ":9090"');
+  .regex(/^(\[[0-9a-fA-F:.]*\]|[^:]*):\d{1,5}$/, 'must be host:port or :port, e.g. ":9090"')
+  .refine((address) => Number(address.slice(address.lastIndexOf(':') + 1)) <= 65_535, {
+    message: 'the port must be 0 to 65535',
+  });
 
 const urlPath = z.string().regex(/^\/[^\s?#]*$/, 'must be a path starting with "/"');
 
@@ -31,7 +34,31 @@ const server = z
       }),
     auth: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
   })
-  .prefault({});
+  .prefault({})
+  // Probes must stay reachable: behind auth, a liveness probe on the metrics path gets 401 and the
+  // pod restarts in a loop.
+  .superRefine((server, ctx) => {
+    for (const taken of [server.healthPath, '/livez', '/readyz']) {
+      if (server.metricsPath === taken) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metricsPath'],
+          message: `must differ from ${taken === server.healthPath ? 'healthPath' : taken} (got "${taken}")`,
+          input: server.metricsPath,
+        });
+      }
+    }
+    for (const taken of ['/livez', '/readyz']) {
+      if (server.healthPath === taken) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['healthPath'],
+          message: `must differ from ${taken}, which is served apart (got "${taken}")`,
+          input: server.healthPath,
+        });
+      }
+    }
+  });
 
 const debugServer = z
   .strictObject({

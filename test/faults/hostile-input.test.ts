@@ -3,9 +3,14 @@
  * per defect. Each failed on the code before its fix.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { App } from '../../lib/app.js';
+import { buildConfig, ConfigError } from '../../lib/config/load.js';
 import { scrapeBudgetMs } from '../../lib/server/routes.js';
 import { harnessLogs } from '../support/app.js';
 import { get } from '../support/http.js';
@@ -43,4 +48,66 @@ test('3. any finite positive X-Prometheus-Scrape-Timeout-Seconds works; others a
   // A budget too small to walk anything may be cut (503), never fail (500).
   const tiny = await get(`${url}/metrics`, { 'x-prometheus-scrape-timeout-seconds': '1e-300' });
   assert.ok([200, 503].includes(tiny.status), `1e-300: ${tiny.status} ${tiny.body.slice(0, 120)}`);
+});
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** `check-config` on a config text: its exit code and what it printed. */
+async function checkConfig(yaml: string): Promise<{ status: number | null; output: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-hostile-'));
+  const file = join(dir, 'config.yaml');
+  await writeFile(file, yaml);
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'cli/main.ts'), 'check-config', file],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    },
+  );
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+function refusal(input: Record<string, unknown>): string {
+  try {
+    buildConfig(input, {});
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.message;
+  }
+  assert.fail(`accepted: ${JSON.stringify(input)}`);
+}
+
+test('8. check-config refuses what cannot start: a port out of range, TLS files that do not exist', async () => {
+  const port = await checkConfig('server:\n  address: ":99999"\n');
+  assert.equal(port.status, 1, port.output);
+  assert.match(port.output, /server\.address: the port must be 0 to 65535 \(got ":99999"/);
+  const tls = await checkConfig(
+    'server:\n  tls:\n    enabled: true\n    certFile: /nonexistent/tls.crt\n    keyFile: /nonexistent/tls.key\n',
+  );
+  assert.equal(tls.status, 1, tls.output);
+  assert.match(tls.output, /server\.tls\.certFile.*\/nonexistent\/tls\.crt/);
+  assert.equal((await checkConfig('server:\n  address: ":9090"\n')).status, 0);
+});
+
+test('9. metricsPath may not be healthPath, /livez or /readyz; healthPath not /livez or /readyz', () => {
+  assert.match(
+    refusal({ server: { metricsPath: '/health' } }),
+    /server\.metricsPath: must differ from healthPath/,
+  );
+  assert.match(
+    refusal({ server: { metricsPath: '/livez' } }),
+    /server\.metricsPath: must differ from \/livez/,
+  );
+  assert.match(
+    refusal({ server: { metricsPath: '/readyz' } }),
+    /server\.metricsPath: must differ from \/readyz/,
+  );
+  assert.match(
+    refusal({ server: { metricsPath: '/m', healthPath: '/m' } }),
+    /server\.metricsPath: must differ from healthPath/,
+  );
+  assert.match(refusal({ server: { healthPath: '/livez' } }), /server\.healthPath: must differ from \/livez/);
+  assert.doesNotThrow(() => buildConfig({ server: { metricsPath: '/stats', healthPath: '/healthz' } }, {}));
 });
