@@ -100,7 +100,8 @@ test('OTLP receives the same points /metrics shows, with resource attributes and
   );
 
   assert.equal(received.resource['service.name'], 'sealos-state-metrics');
-  assert.equal(received.resource['service.instance.id'], 'ssm-7d9f');
+  // The identity, in the original's order: the node name before the pod name.
+  assert.equal(received.resource['service.instance.id'], 'node-a');
   assert.equal(received.resource['k8s.pod.name'], 'ssm-7d9f');
   assert.equal(received.resource['k8s.namespace.name'], 'monitoring');
   assert.equal(received.resource['k8s.node.name'], 'node-a');
@@ -180,7 +181,7 @@ test('TLS push trusts the configured CA (OTEL_EXPORTER_OTLP_CERTIFICATE) and no 
   const received = await receiver.waitFor((e) =>
     e.points.some((p) => p.metric === 'state_metric_config_hash'),
   );
-  assert.equal(received.resource['service.instance.id'], 'ssm-7d9f');
+  assert.equal(received.resource['service.instance.id'], 'node-a');
 });
 
 test('an unreadable OTLP CA file is a start error naming the field', async () => {
