@@ -58,6 +58,14 @@ function splitList(raw: string): string[] {
 }
 
 /** key=value pairs, comma-separated, values percent-decoded as OTEL_EXPORTER_OTLP_HEADERS defines. */
+/**
+ * `key=value` pairs for a map setting; the raw text when a pair has no `=` or no key, so the
+ * setting is refused with its source instead of a pair (an auth header, say) silently dropped.
+ */
+export function parseKeyValuePairs(raw: string): Record<string, string> | string {
+  return splitList(raw).every((pair) => pair.indexOf('=') > 0) ? parseKeyValues(raw) : raw;
+}
+
 export function parseKeyValues(raw: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of splitList(raw)) {
@@ -98,7 +106,7 @@ export function parseEnvValue(kind: LeafKind, raw: string): unknown {
     case 'numberList':
       return splitList(raw).map(parseNumber);
     case 'map':
-      return parseKeyValues(raw);
+      return parseKeyValuePairs(raw);
     case 'string':
       return raw;
   }
@@ -157,7 +165,7 @@ export function otelEnvOverrides(env: Env): Override[] {
     else if (names.includes('none')) add('enabled', false, exporters.name);
   }
   const headers = pick('OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS');
-  if (headers) add('headers', parseKeyValues(headers.value), headers.name);
+  if (headers) add('headers', parseKeyValuePairs(headers.value), headers.name);
   const timeout = pick('OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT');
   if (timeout) add('timeout', millisToDuration(timeout.value), timeout.name);
   const compression = pick('OTEL_EXPORTER_OTLP_METRICS_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION');

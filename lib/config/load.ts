@@ -49,18 +49,21 @@ function isTree(value: unknown): value is Tree {
  */
 function expandEnv(value: unknown, env: Env, path: string[], problems: string[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(
-      /(\$?)\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g,
-      (whole, escaped: string, name: string) => {
-        if (escaped) return whole.slice(1);
-        const found = env[name];
-        if (found === undefined) {
-          problems.push(`${path.join('.')}: environment variable ${name} is not set`);
-          return '';
-        }
-        return found;
-      },
-    );
+    return value.replace(/(\$?)\$\{env:([^}]*)\}/g, (whole, escaped: string, name: string) => {
+      if (escaped) return whole.slice(1);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        problems.push(
+          `${path.join('.')}: "\${env:${name.slice(0, 40)}}" does not name an environment variable`,
+        );
+        return '';
+      }
+      const found = env[name];
+      if (found === undefined) {
+        problems.push(`${path.join('.')}: environment variable ${name} is not set`);
+        return '';
+      }
+      return found;
+    });
   }
   if (Array.isArray(value))
     return value.map((item, index) => expandEnv(item, env, [...path, String(index)], problems));
@@ -74,12 +77,13 @@ function expandEnv(value: unknown, env: Env, path: string[], problems: string[])
 
 /** YAML nulls (a key with only comments under it) mean "not set", at any depth. */
 function dropNulls(tree: Tree): Tree {
-  const out: Tree = {};
-  for (const [key, value] of Object.entries(tree)) {
-    if (value === null || value === undefined) continue;
-    out[key] = isTree(value) ? dropNulls(value) : value;
-  }
-  return out;
+  // Built with fromEntries: an assignment would take a `__proto__` key for the prototype and
+  // lose it, where it must reach validation to be reported as an unknown key.
+  return Object.fromEntries(
+    Object.entries(tree)
+      .filter(([, value]) => value !== null && value !== undefined)
+      .map(([key, value]) => [key, isTree(value) ? dropNulls(value) : value]),
+  );
 }
 
 function setPath(tree: Tree, path: readonly string[], value: unknown): Tree {
@@ -98,11 +102,19 @@ function valueAt(tree: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
+/** A value as an error shows it: JSON, but Infinity and NaN as themselves (JSON has them as null). */
+function shown(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return JSON.stringify(value, (_key, child: unknown) =>
+    typeof child === 'number' && !Number.isFinite(child) ? String(child) : child,
+  );
+}
+
 /** The parenthesised tail of an error line: the value given (redacted where secret) and where it came from. */
 function describeInput(path: readonly PropertyKey[], value: unknown, source: string | undefined): string {
   const parts: string[] = [];
   if (value !== undefined) {
-    parts.push(`got ${isSecretPath(path.map(String)) ? '<redacted>' : JSON.stringify(redact(value))}`);
+    parts.push(`got ${isSecretPath(path.map(String)) ? '<redacted>' : shown(redact(value))}`);
   }
   if (source) parts.push(`from ${source}`);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
@@ -139,8 +151,39 @@ function parseJsonConfig(text: string): unknown {
   }
 }
 
+/** Deeper than any config has reason to be; each later step walks the tree recursively. */
+export const MAX_CONFIG_DEPTH = 64;
+
+/** How deep a parsed tree nests, counted without recursion, stopping past `limit`. */
+function depthOf(root: unknown, limit: number): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[root, 0]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop() as [unknown, number];
+    if (depth > deepest) deepest = depth;
+    if (deepest > limit) return deepest;
+    if (node !== null && typeof node === 'object')
+      for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** Parses YAML text into a tree; errors carry file, line and column. */
 export function parseYaml(text: string, fileName: string): Tree {
+  try {
+    const tree = parseTree(text, fileName);
+    if (depthOf(tree, MAX_CONFIG_DEPTH) > MAX_CONFIG_DEPTH)
+      throw new ConfigError([`${fileName}: nests deeper than ${MAX_CONFIG_DEPTH} levels`]);
+    return tree;
+  } catch (error) {
+    // A parser that recursed past the stack: the same answer, with the file named.
+    if (error instanceof RangeError)
+      throw new ConfigError([`${fileName}: nests deeper than ${MAX_CONFIG_DEPTH} levels`]);
+    throw error;
+  }
+}
+
+function parseTree(text: string, fileName: string): Tree {
   const json = parseJsonConfig(text);
   if (json !== undefined) {
     if (!isTree(json)) throw new ConfigError([`${fileName}: the top level must be a mapping of keys`]);
@@ -148,10 +191,14 @@ export function parseYaml(text: string, fileName: string): Tree {
   }
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
+    // A parser out of stack reports it, then whatever failed after it: the first says it all.
+    const overflow = document.errors.find((error) => /Maximum call stack|Stack overflow/.test(error.message));
     throw new ConfigError(
-      document.errors.map((error) => {
+      (overflow ? [overflow] : document.errors).map((error) => {
         const pos = error.linePos?.[0];
         const at = pos ? `${fileName}:${pos.line}:${pos.col}` : fileName;
+        if (/Maximum call stack/.test(error.message))
+          return `${at}: nests deeper than ${MAX_CONFIG_DEPTH} levels`;
         return `${at}: ${error.message.split('\n')[0]}`;
       }),
     );
@@ -180,10 +227,23 @@ export function canonicalHash(value: unknown): string {
 export function buildConfig(fileTree: Tree, env: Env, flags: readonly Override[] = []): LoadedConfig {
   const sources = new Map<string, string>();
   let input = fileTree;
+  const overridden: string[] = [];
   for (const override of [...otelEnvOverrides(env), ...envOverrides(configSchema, env), ...flags]) {
+    // An override into a section the file gives as something else would hide that mistake.
+    for (let depth = 1; depth < override.path.length; depth += 1) {
+      const prefix = override.path.slice(0, depth);
+      const found = valueAt(fileTree, prefix);
+      if (found !== undefined && found !== null && !isTree(found)) {
+        overridden.push(
+          `${prefix.join('.')}: must be a mapping${describeInput(prefix, found, undefined)}; ${override.source} sets ${override.path.join('.')} inside it`,
+        );
+        break;
+      }
+    }
     input = setPath(input, override.path, override.value);
     sources.set(override.path.join('.'), override.source);
   }
+  if (overridden.length > 0) throw new ConfigError([...new Set(overridden)]);
   input = dropNulls(input);
   const envProblems: string[] = [];
   input = expandEnv(input, env, [], envProblems) as Tree;

@@ -143,7 +143,9 @@ const otlp = z
     endpoint: z
       .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
       .default('http://localhost:4317'),
-    headers: z.record(z.string(), z.string()).default({}),
+    headers: z
+      .record(z.string(), z.string(), { error: 'must be key=value pairs, comma-separated (a pair has no =)' })
+      .default({}),
     interval: duration('30s', { min: '100ms' }),
     timeout: duration('10s', { min: '100ms' }),
     /** Plain-text gRPC even for an https endpoint (the OTEL_EXPORTER_OTLP_INSECURE switch). */

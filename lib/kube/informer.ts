@@ -64,6 +64,17 @@ export function objectKey(object: ApiObject): string {
     : object.metadata.name;
 }
 
+/** The store key of an object the API server sent, or undefined when it has no usable name. */
+function wellFormedKey(object: unknown): string | undefined {
+  const metadata = (object as { metadata?: unknown } | null)?.metadata as
+    | { name?: unknown; namespace?: unknown }
+    | undefined;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  if (typeof metadata.name !== 'string' || metadata.name === '') return undefined;
+  if (metadata.namespace !== undefined && typeof metadata.namespace !== 'string') return undefined;
+  return objectKey(object as ApiObject);
+}
+
 export function resourcePath(ref: ResourceRef, namespace?: string): string {
   const base = ref.group === '' ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
   return namespace ? `${base}/namespaces/${namespace}/${ref.resource}` : `${base}/${ref.resource}`;
@@ -275,9 +286,20 @@ export class Informer {
           },
           signal,
         });
-      for (const item of page.items) {
-        const key = objectKey(item);
+      let malformed = 0;
+      for (const item of page.items ?? []) {
+        const key = wellFormedKey(item);
+        if (key === undefined) {
+          malformed += 1;
+          continue;
+        }
         for (const [index, store] of stores.entries()) fresh[index]?.set(key, store.transform(item));
+      }
+      if (malformed > 0) {
+        this.#logger.warn(
+          { resource: this.ref.resource, skipped: malformed },
+          'list items without metadata.name skipped',
+        );
       }
       resourceVersion = page.metadata.resourceVersion;
       token = page.metadata.continue || undefined;
@@ -328,12 +350,22 @@ export class Informer {
       );
     }
     const item = object as unknown as ApiObject;
-    const version = item.metadata?.resourceVersion;
+    const version =
+      typeof item?.metadata?.resourceVersion === 'string' ? item.metadata.resourceVersion : undefined;
     if (type === 'BOOKMARK') {
       if (version) this.#resourceVersion = version;
       return;
     }
-    const key = objectKey(item);
+    const key = wellFormedKey(item);
+    if (key === undefined || !['ADDED', 'MODIFIED', 'DELETED'].includes(type)) {
+      this.#logger.warn(
+        { resource: this.ref.resource, type: String(type).slice(0, 40) },
+        key === undefined
+          ? 'watch event without metadata.name skipped'
+          : 'watch event of an unknown type skipped',
+      );
+      return;
+    }
     for (const store of this.#stores.values()) {
       if (type === 'DELETED') store.items.delete(key);
       else store.items.set(key, store.transform(item));

@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { App } from '../../lib/app.js';
-import { buildConfig, ConfigError } from '../../lib/config/load.js';
+import { buildConfig, ConfigError, parseYaml } from '../../lib/config/load.js';
 import { scrapeBudgetMs } from '../../lib/server/routes.js';
 import { harnessLogs } from '../support/app.js';
-import { get } from '../support/http.js';
+import { eventually, get } from '../support/http.js';
+import { TestApiServer } from '../support/kube/api-server.js';
+import { readyNode } from '../support/kube/cluster.js';
 
 const fixtureProc = fileURLToPath(new URL('../../instruments/zombie/testdata/proc', import.meta.url));
 
@@ -110,4 +112,94 @@ test('9. metricsPath may not be healthPath, /livez or /readyz; healthPath not /l
   );
   assert.match(refusal({ server: { healthPath: '/livez' } }), /server\.healthPath: must differ from \/livez/);
   assert.doesNotThrow(() => buildConfig({ server: { metricsPath: '/stats', healthPath: '/healthz' } }, {}));
+});
+
+function problemsOf(yaml: string, env: Record<string, string> = {}): string[] {
+  try {
+    buildConfig(parseYaml(yaml, 'config.yaml'), env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return [...error.problems];
+  }
+  assert.fail(`accepted: ${yaml}`);
+}
+
+test('10. bad input is reported, not ignored: __proto__ keys, ${env:} with no name, a header without =, a wrong-typed section under an override', () => {
+  assert.deepEqual(problemsOf('__proto__:\n  polluted: true\n'), ['__proto__: unknown key']);
+  assert.deepEqual(problemsOf('{"collectors": {"zombie": {"__proto__": {"x": 1}}}}'), [
+    'collectors.zombie.__proto__: unknown key',
+  ]);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was touched');
+  assert.deepEqual(problemsOf('otlp:\n  endpoint: "${env:}"\n'), [
+    'otlp.endpoint: "${env:}" does not name an environment variable',
+  ]);
+  assert.match(
+    problemsOf('otlp:\n  endpoint: "${env:1BAD}"\n')[0] ?? '',
+    /does not name an environment variable/,
+  );
+  for (const name of ['OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_METRICS_HEADERS']) {
+    const [problem] = problemsOf('{}', { [name]: 'x-tenant=a,Bearer-SuperSecretToken' });
+    assert.match(problem ?? '', new RegExp(`otlp\\.headers: must be key=value pairs.*from env ${name}`));
+    assert.ok(!problem?.includes('SuperSecretToken'), problem);
+  }
+  assert.deepEqual(problemsOf('server: "yes"\n', { SERVER_ADDRESS: '127.0.0.1:0' }), [
+    'server: must be a mapping (got "yes"); env SERVER_ADDRESS sets server.address inside it',
+  ]);
+});
+
+test('11. clear messages: a config nested too deep names its file; an infinite number shows as itself', () => {
+  const deep = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+  assert.deepEqual(problemsOf(deep), ['config.yaml: nests deeper than 64 levels']);
+  assert.match(
+    problemsOf(`${'['.repeat(50_000)}${']'.repeat(50_000)}`)[0] ?? '',
+    /^config\.yaml:1:\d+: nests deeper than 64 levels$/,
+  );
+  assert.match(problemsOf('kubernetes:\n  qps: 1e309\n')[0] ?? '', /^kubernetes\.qps: .*\(got Infinity\)$/);
+});
+
+test('11. watch events and list items without metadata are skipped with a warning, not a TypeError', async (t) => {
+  const server = await TestApiServer.start();
+  server.create('nodes', readyNode('node-a'));
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-hostile-'));
+  const file = join(dir, 'config.yaml');
+  await writeFile(
+    file,
+    'server:\n  address: "127.0.0.1:0"\nenabledCollectors: [node]\nleaderElection:\n  enabled: false\ncollectors:\n  node:\n    ignoreNewNodeDuration: 0s\n',
+  );
+  const logs = harnessLogs();
+  const app = await App.start({
+    file,
+    env: { KUBECONFIG: server.kubeconfigPath },
+    logs,
+    reloadDebounceMs: 100,
+  });
+  t.after(async () => {
+    await app.stop();
+    await server.stop();
+  });
+  const url = `http://127.0.0.1:${app.server.address().port}/metrics`;
+  await eventually(
+    async () => ((await get(url)).body.includes('node="node-a"') ? true : undefined),
+    5000,
+    'node series',
+  );
+  assert.ok(server.openWatches > 0);
+  for (const line of [
+    '{"type":"ADDED","object":{"kind":"Node"}}\n',
+    '{"type":"MODIFIED","object":{"metadata":{"name":7}}}\n',
+    '{"type":"ADDED","object":null}\n',
+    '{"type":"SURPRISE","object":{"metadata":{"name":"x"}}}\n',
+  ])
+    server.writeToWatches('nodes', line);
+  // The watch goes on: a real change after the garbage still arrives.
+  server.create('nodes', readyNode('node-b'));
+  await eventually(
+    async () => ((await get(url)).body.includes('node="node-b"') ? true : undefined),
+    5000,
+    'node-b',
+  );
+  const lines = logs.lines.join('\n');
+  assert.match(lines, /watch event without metadata\.name skipped/);
+  assert.match(lines, /watch event of an unknown type skipped/);
+  assert.doesNotMatch(lines, /TypeError/);
 });

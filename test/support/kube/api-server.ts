@@ -300,6 +300,17 @@ export class TestApiServer {
     this.faults.push(fault);
   }
 
+  /** Writes `line` as it is to every open watch of `resource`: malformed events, in the tests. */
+  writeToWatches(resource: string, line: string): number {
+    let written = 0;
+    for (const watch of this.#watches) {
+      if (!watch.typeKey.endsWith(`/${resource}`) || watch.res.writableEnded) continue;
+      watch.res.write(line);
+      written += 1;
+    }
+    return written;
+  }
+
   delayLists(ms: number): void {
     this.#listDelayMs = ms;
   }
