@@ -2,6 +2,7 @@
  * A polling loop for instruments: one run in flight at most, each run cut at its timeout, the
  * outcome recorded for self-metrics and health. A scrape never waits for a run.
  */
+import { MAX_DURATION_MS } from './config/duration.js';
 import type { InstrumentContext, InstrumentHealth } from './instrument.js';
 
 export interface PollerOptions {
@@ -37,7 +38,13 @@ export class Poller {
 
   constructor(context: InstrumentContext, options: PollerOptions) {
     this.#context = context;
-    this.#options = options;
+    // Durations are capped at what a timer waits, but a timeout derived from one (interval + 1 s,
+    // twice a check timeout) may pass it and would then fire after 1 ms.
+    this.#options = {
+      ...options,
+      intervalMs: Math.min(options.intervalMs, MAX_DURATION_MS),
+      timeoutMs: Math.min(options.timeoutMs, MAX_DURATION_MS),
+    };
   }
 
   /** Starts the loop; the first run begins at once, in the background. */

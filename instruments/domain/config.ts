@@ -73,7 +73,7 @@ const domainEntry = z
     if (!parseEndpoint(entry.endpoint)) {
       ctx.addIssue({
         code: 'custom',
-        message: `not host, host:port or http(s)://host[:port] (got "${entry.endpoint}")`,
+        message: 'not host, host:port or http(s)://host[:port]',
         path: ['endpoint'],
       });
     }

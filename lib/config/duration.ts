@@ -49,6 +49,12 @@ export function formatDuration(ms: number): string {
   return out;
 }
 
+/**
+ * The longest a duration may be: what a Node timer can wait (2^31-1 ms, about 24.8 days). A
+ * longer one would fire after 1 ms: an interval spinning, a timeout cutting every request.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** A config field holding a duration string; its parsed value is in milliseconds. */
 export function duration(defaultValue: string, options: { min?: string } = {}) {
   const minMs = options.min === undefined ? 0 : (parseDuration(options.min) as number);
@@ -62,6 +68,14 @@ export function duration(defaultValue: string, options: { min?: string } = {}) {
       }
       if (ms < minMs) {
         ctx.issues.push({ code: 'custom', message: `must be at least ${options.min}`, input: text });
+        return z.NEVER;
+      }
+      if (ms > MAX_DURATION_MS) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `must be at most ${formatDuration(MAX_DURATION_MS)} (about 24.8 days, the longest a timer waits)`,
+          input: text,
+        });
         return z.NEVER;
       }
       return ms;

@@ -47,7 +47,19 @@ function isTree(value: unknown): value is Tree {
  * Collector configs, so secrets can come from a Kubernetes Secret exposed as env. A missing
  * variable is an error naming the path and the variable; `$${env:X}` stays literal.
  */
-function expandEnv(value: unknown, env: Env, path: string[], problems: string[]): unknown {
+/** A value put into the config from the environment: never printed, named by its variable. */
+interface Substitution {
+  readonly name: string;
+  readonly value: string;
+}
+
+function expandEnv(
+  value: unknown,
+  env: Env,
+  path: string[],
+  problems: string[],
+  substitutions: Substitution[] = [],
+): unknown {
   if (typeof value === 'string') {
     return value.replace(/(\$?)\$\{env:([^}]*)\}/g, (whole, escaped: string, name: string) => {
       if (escaped) return whole.slice(1);
@@ -62,14 +74,20 @@ function expandEnv(value: unknown, env: Env, path: string[], problems: string[])
         problems.push(`${path.join('.')}: environment variable ${name} is not set`);
         return '';
       }
+      if (found !== '') substitutions.push({ name, value: found });
       return found;
     });
   }
   if (Array.isArray(value))
-    return value.map((item, index) => expandEnv(item, env, [...path, String(index)], problems));
+    return value.map((item, index) =>
+      expandEnv(item, env, [...path, String(index)], problems, substitutions),
+    );
   if (isTree(value)) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, child]) => [key, expandEnv(child, env, [...path, key], problems)]),
+      Object.entries(value).map(([key, child]) => [
+        key,
+        expandEnv(child, env, [...path, key], problems, substitutions),
+      ]),
     );
   }
   return value;
@@ -102,19 +120,42 @@ function valueAt(tree: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
-/** A value as an error shows it: JSON, but Infinity and NaN as themselves (JSON has them as null). */
-function shown(value: unknown): string {
+/**
+ * A value as an error shows it: JSON, but Infinity and NaN as themselves (JSON has them as null),
+ * and every string that came from `${env:NAME}` as that reference, never its content.
+ */
+function shown(value: unknown, substitutions: readonly Substitution[] = []): string {
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return JSON.stringify(value, (_key, child: unknown) =>
+  const text = JSON.stringify(value, (_key, child: unknown) =>
     typeof child === 'number' && !Number.isFinite(child) ? String(child) : child,
   );
+  return withoutSubstitutions(text, substitutions, (secret) => JSON.stringify(secret).slice(1, -1));
+}
+
+/** `text` with every substituted value, as `encode` writes it there, replaced by its `${env:NAME}`. */
+function withoutSubstitutions(
+  text: string,
+  substitutions: readonly Substitution[],
+  encode: (value: string) => string = (value) => value,
+): string {
+  let out = text;
+  // Longest first, so a value that contains another is replaced whole.
+  for (const { name, value } of [...substitutions].sort((a, b) => b.value.length - a.value.length)) {
+    out = out.replaceAll(encode(value), `\${env:${name}}`);
+  }
+  return out;
 }
 
 /** The parenthesised tail of an error line: the value given (redacted where secret) and where it came from. */
-function describeInput(path: readonly PropertyKey[], value: unknown, source: string | undefined): string {
+function describeInput(
+  path: readonly PropertyKey[],
+  value: unknown,
+  source: string | undefined,
+  substitutions: readonly Substitution[] = [],
+): string {
   const parts: string[] = [];
   if (value !== undefined) {
-    parts.push(`got ${isSecretPath(path.map(String)) ? '<redacted>' : shown(redact(value))}`);
+    parts.push(`got ${isSecretPath(path.map(String)) ? '<redacted>' : shown(redact(value), substitutions)}`);
   }
   if (source) parts.push(`from ${source}`);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
@@ -125,6 +166,7 @@ export function formatIssues(
   issues: readonly z.core.$ZodIssue[],
   input: Tree,
   sources: Map<string, string>,
+  substitutions: readonly Substitution[] = [],
 ): string[] {
   return issues.map((issue) => {
     const path = issue.path.map(String);
@@ -133,7 +175,9 @@ export function formatIssues(
       const keys = issue.keys.map((key) => [...path, key].join('.'));
       return `${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
     }
-    return `${where}: ${issue.message}${describeInput(issue.path, valueAt(input, issue.path), sources.get(path.join('.')))}`;
+    // Some messages quote the value: those are scrubbed too.
+    const message = withoutSubstitutions(issue.message, substitutions);
+    return `${where}: ${message}${describeInput(issue.path, valueAt(input, issue.path), sources.get(path.join('.')), substitutions)}`;
   });
 }
 
@@ -246,12 +290,14 @@ export function buildConfig(fileTree: Tree, env: Env, flags: readonly Override[]
   if (overridden.length > 0) throw new ConfigError([...new Set(overridden)]);
   input = dropNulls(input);
   const envProblems: string[] = [];
-  input = expandEnv(input, env, [], envProblems) as Tree;
+  const substitutions: Substitution[] = [];
+  input = expandEnv(input, env, [], envProblems, substitutions) as Tree;
   if (envProblems.length > 0) throw new ConfigError(envProblems);
   // Collector sections take the original's loosely typed values (mapstructure's WeaklyTypedInput).
   if (isTree(input.collectors)) input = { ...input, collectors: weaklyTyped(collectors, input.collectors) };
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, input, sources));
+  if (!parsed.success)
+    throw new ConfigError(formatIssues(parsed.error.issues, input, sources, substitutions));
   const config = parsed.data;
   if (config.logging.debug) config.logging.level = 'debug';
   if (config.debugServer.port !== undefined)

@@ -43,7 +43,7 @@ const server = z
         ctx.addIssue({
           code: 'custom',
           path: ['metricsPath'],
-          message: `must differ from ${taken === server.healthPath ? 'healthPath' : taken} (got "${taken}")`,
+          message: `must differ from ${taken === server.healthPath ? 'healthPath' : taken}`,
           input: server.metricsPath,
         });
       }
@@ -53,7 +53,7 @@ const server = z
         ctx.addIssue({
           code: 'custom',
           path: ['healthPath'],
-          message: `must differ from ${taken}, which is served apart (got "${taken}")`,
+          message: `must differ from ${taken}, which is served apart`,
           input: server.healthPath,
         });
       }

@@ -203,3 +203,38 @@ test('11. watch events and list items without metadata are skipped with a warnin
   assert.match(lines, /watch event of an unknown type skipped/);
   assert.doesNotMatch(lines, /TypeError/);
 });
+
+test('6. a value from ${env:...} is never printed in a config error: the variable is named instead', () => {
+  const secret = 'SuperSecretToken-4f9a';
+  const cases: [string, RegExp][] = [
+    ['otlp:\n  endpoint: "${env:TOKEN}"\n', /^otlp\.endpoint: .*\(got "\$\{env:TOKEN\}"\)$/],
+    [
+      'collectors:\n  domain:\n    domains: [{endpoint: "https://${env:TOKEN}/path"}]\n',
+      /^collectors\.domain\.domains\.0\.endpoint: .*\(got "https:\/\/\$\{env:TOKEN\}\/path"\)$/,
+    ],
+    ['collectors:\n  zombie:\n    checkInterval: "${env:TOKEN}"\n', /\$\{env:TOKEN\}/],
+  ];
+  for (const [yaml, expected] of cases) {
+    const problems = problemsOf(yaml, { TOKEN: secret });
+    assert.ok(!problems.join('\n').includes(secret), problems.join('\n'));
+    assert.match(problems[0] ?? '', expected);
+  }
+});
+
+test('2. durations a timer cannot wait are refused with the field named, at start and by check-config', async () => {
+  assert.match(
+    problemsOf('collectors:\n  zombie:\n    checkInterval: 1000h\n')[0] ?? '',
+    /^collectors\.zombie\.checkInterval: must be at most 596h31m23\.647s .*\(got "1000h"\)$/,
+  );
+  assert.match(
+    problemsOf('kubernetes:\n  requestTimeout: 1000h\n')[0] ?? '',
+    /^kubernetes\.requestTimeout: must be at most/,
+  );
+  const checked = await checkConfig('collectors:\n  zombie:\n    checkInterval: 1000h\n');
+  assert.equal(checked.status, 1);
+  assert.match(checked.output, /collectors\.zombie\.checkInterval: must be at most/);
+  // The longest accepted works at its value: a timeout derived from it stays within a timer's range.
+  assert.doesNotThrow(() =>
+    buildConfig(parseYaml('collectors:\n  domain:\n    checkTimeout: 596h\n', 'c.yaml'), {}),
+  );
+});
