@@ -3,7 +3,8 @@
  * validation that names the path, the value and where the value came from.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type Env, envOverrides, type Override, otelEnvOverrides } from './env.js';
@@ -305,16 +306,44 @@ export function buildConfig(fileTree: Tree, env: Env, flags: readonly Override[]
   return { config, input, hash: canonicalHash(config) };
 }
 
+/**
+ * The largest config file read: ten times a generated config with 100k userbalance users (JSON),
+ * and what the YAML parser takes in seconds and a few hundred MiB, not minutes and gigabytes.
+ */
+export const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
+
+/** A config file's text: a regular file (not a device or a pipe) no larger than MAX_CONFIG_BYTES. */
+async function readConfigFile(file: string): Promise<string> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    // Non-blocking, so a named pipe answers at once (and is then refused) instead of waiting for a writer.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = await handle.stat();
+    if (!stats.isFile())
+      throw new ConfigError([`${file}: not a regular file (a config is read from a file)`]);
+    if (stats.size > MAX_CONFIG_BYTES) {
+      throw new ConfigError([
+        `${file}: ${stats.size} bytes, more than the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB a config file may have`,
+      ]);
+    }
+    // Read at most one byte past the limit: a file that grows meanwhile is caught too.
+    const buffer = Buffer.alloc(Math.min(stats.size, MAX_CONFIG_BYTES) + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_CONFIG_BYTES)
+      throw new ConfigError([
+        `${file}: more than the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB a config file may have`,
+      ]);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError([`${file}: cannot read config file: ${(error as Error).message}`]);
+  } finally {
+    await handle?.close();
+  }
+}
+
 export async function loadConfig(sources: ConfigSources): Promise<LoadedConfig> {
   let tree: Tree = {};
-  if (sources.file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(sources.file, 'utf8');
-    } catch (error) {
-      throw new ConfigError([`${sources.file}: cannot read config file: ${(error as Error).message}`]);
-    }
-    tree = parseYaml(text, sources.file);
-  }
+  if (sources.file !== undefined) tree = parseYaml(await readConfigFile(sources.file), sources.file);
   return buildConfig(tree, sources.env, sources.flags);
 }

@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { App } from '../../lib/app.js';
-import { buildConfig, ConfigError, parseYaml } from '../../lib/config/load.js';
+import { buildConfig, ConfigError, loadConfig, MAX_CONFIG_BYTES, parseYaml } from '../../lib/config/load.js';
 import { scrapeBudgetMs } from '../../lib/server/routes.js';
 import { harnessLogs } from '../support/app.js';
 import { eventually, get } from '../support/http.js';
@@ -237,4 +237,34 @@ test('2. durations a timer cannot wait are refused with the field named, at star
   assert.doesNotThrow(() =>
     buildConfig(parseYaml('collectors:\n  domain:\n    checkTimeout: 596h\n', 'c.yaml'), {}),
   );
+});
+
+test('7. a config file is a regular file of at most 32 MiB: /dev/zero, a pipe and a huge file are refused at once', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-hostile-'));
+  const refused = async (file: string) => {
+    const started = performance.now();
+    try {
+      await loadConfig({ file, env: {} });
+    } catch (error) {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.ok(performance.now() - started < 2000, `${file}: refused at once`);
+      return error.message;
+    }
+    assert.fail(`${file}: accepted`);
+  };
+  assert.match(await refused('/dev/zero'), /^\/dev\/zero: not a regular file/);
+  const fifo = join(dir, 'pipe.yaml');
+  spawnSync('mkfifo', [fifo]);
+  assert.match(await refused(fifo), /pipe\.yaml: not a regular file/);
+  const huge = join(dir, 'huge.yaml');
+  await writeFile(huge, '');
+  await truncate(huge, MAX_CONFIG_BYTES + 1);
+  assert.match(
+    await refused(huge),
+    /huge\.yaml: 33554433 bytes, more than the 32 MiB a config file may have/,
+  );
+  // What fits is read.
+  const small = join(dir, 'ok.yaml');
+  await writeFile(small, 'enabledCollectors: [zombie]\n');
+  assert.deepEqual((await loadConfig({ file: small, env: {} })).config.enabledCollectors, ['zombie']);
 });
