@@ -21,7 +21,16 @@ import { type CertificatePair, loadCertificatePair } from './tls.js';
 export interface MetricsServerOptions {
   /** Settle time before re-reading rotated certificate files. */
   readonly certDebounceMs?: number;
+  /** How long a connection may go without a byte either way before it is closed (tests shorten it). */
+  readonly idleSocketMs?: number;
 }
+
+/**
+ * A connection with no traffic either way for this long is closed: one that never sends a byte,
+ * and a scraper that stops reading (its unread response would otherwise stay in memory). A scrape
+ * being written is traffic; Prometheus' longest usual timeout is well below this.
+ */
+export const IDLE_SOCKET_MS = 60_000;
 
 export class MetricsServer {
   readonly #server: Server | HttpsServer;
@@ -60,6 +69,8 @@ export class MetricsServer {
     } else {
       server = createHttpServer(handler);
     }
+    // Without a 'timeout' listener, Node destroys a socket that times out.
+    server.setTimeout(options.idleSocketMs ?? IDLE_SOCKET_MS);
     const metricsServer = new MetricsServer(server, logger);
     metricsServer.#certificate = certificate;
     const { host, port } = parseListenAddress(settings.address);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -19,12 +20,13 @@ import { readyNode } from '../support/kube/cluster.js';
 
 const fixtureProc = fileURLToPath(new URL('../../instruments/zombie/testdata/proc', import.meta.url));
 
-async function start(env: Record<string, string> = {}) {
+async function start(env: Record<string, string> = {}, idleSocketMs?: number) {
   const logs = harnessLogs();
   const app = await App.start({
     env: { SERVER_ADDRESS: '127.0.0.1:0', COLLECTORS_ZOMBIE_PROC_PATH: fixtureProc, ...env },
     logs,
     reloadDebounceMs: 100,
+    ...(idleSocketMs ? { idleSocketMs } : {}),
   });
   return { app, logs, url: `http://127.0.0.1:${app.server.address().port}` };
 }
@@ -267,4 +269,70 @@ test('7. a config file is a regular file of at most 32 MiB: /dev/zero, a pipe an
   const small = join(dir, 'ok.yaml');
   await writeFile(small, 'enabledCollectors: [zombie]\n');
   assert.deepEqual((await loadConfig({ file: small, env: {} })).config.enabledCollectors, ['zombie']);
+});
+
+/** A raw connection that sends `request` (if any), reads its first bytes, then stops reading. */
+function rawClient(port: number, request?: string) {
+  const socket: Socket = connect(port, '127.0.0.1');
+  let received = 0;
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.on('connect', () => {
+    if (request) socket.write(request);
+  });
+  let reading = false;
+  socket.on('data', (chunk) => {
+    received += chunk.length;
+    if (!reading) socket.pause();
+  });
+  return {
+    closed,
+    /** Reads on until the connection ends: the bytes it got in all. */
+    drain: () => {
+      reading = true;
+      socket.resume();
+      return closed.then(() => received);
+    },
+  };
+}
+
+test('4 and idle sockets: a connection that never sends a byte, or stops reading its scrape, is closed', async (t) => {
+  const { app } = await start({}, 1000);
+  t.after(() => app.stop());
+  // An exposition larger than the socket buffers on the way, so a reader that stops holds it up.
+  const big = {
+    name: 'test_big_objects',
+    kind: 'gauge',
+    unit: '{object}',
+    help: 'Many series.',
+    labels: ['name'],
+  } as const;
+  const items = Array.from({ length: 150_000 }, (_, i) => i);
+  app.runtime.current.pipeline.sink.observeEach(
+    big,
+    () => items,
+    (i, observe) => observe(i, { name: `object-${i}-${'x'.repeat(60)}` }),
+  );
+  const port = app.server.address().port;
+  const whole = await get(`http://127.0.0.1:${port}/metrics`);
+  assert.equal(whole.status, 200);
+  assert.equal(whole.body.match(/^sealos_test_big_objects\{/gm)?.length, 150_000);
+  const size = Buffer.byteLength(whole.body);
+
+  const silent = Array.from({ length: 10 }, () => rawClient(port));
+  const stalled = Array.from({ length: 10 }, () =>
+    rawClient(port, 'GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+  );
+  const outcome = await Promise.race([
+    Promise.all(silent.map((client) => client.closed)).then(() => 'closed'),
+    new Promise((resolve) => setTimeout(() => resolve('still open'), 8000)),
+  ]);
+  assert.equal(outcome, 'closed', 'connections that never sent a byte were closed');
+  // The stalled readers were given up on: reading on now, each gets less than the exposition.
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  for (const got of await Promise.all(stalled.map((client) => client.drain())))
+    assert.ok(got < size, `a stalled reader got ${got} of ${size} bytes: the server dropped it`);
+  // A scraper that reads is served whole after them.
+  const after = await get(`http://127.0.0.1:${port}/metrics`);
+  assert.equal(after.body.match(/^sealos_test_big_objects\{/gm)?.length, 150_000);
 });
