@@ -11,6 +11,51 @@ import type { Env } from '../config/env.js';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
+/**
+ * The largest watch event read: the API server refuses objects past about 3 MiB (its request
+ * body limit, under etcd's 1.5 MiB default per value), so a line past this is not an event.
+ */
+export const MAX_WATCH_EVENT_BYTES = 16 * 1024 * 1024;
+
+export class WatchEventTooLarge extends Error {
+  constructor(limit: number) {
+    super(`a watch event passed ${limit} bytes without ending; the watch is dropped`);
+    this.name = 'WatchEventTooLarge';
+  }
+}
+
+/**
+ * Splits a byte stream at newlines in linear time: each chunk is searched once, and a line's
+ * pieces are joined only when it ends. A line longer than `limit` throws WatchEventTooLarge.
+ */
+export class LineSplitter {
+  readonly #limit: number;
+  #pieces: Buffer[] = [];
+  #length = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  *push(chunk: Uint8Array): Generator<Buffer> {
+    let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for (let newline = bytes.indexOf(10); newline >= 0; newline = bytes.indexOf(10)) {
+      const tail = bytes.subarray(0, newline);
+      if (this.#length + tail.length > this.#limit) throw new WatchEventTooLarge(this.#limit);
+      const line = this.#pieces.length === 0 ? tail : Buffer.concat([...this.#pieces, tail]);
+      this.#pieces = [];
+      this.#length = 0;
+      bytes = bytes.subarray(newline + 1);
+      yield line;
+    }
+    if (bytes.length === 0) return;
+    this.#length += bytes.length;
+    if (this.#length > this.#limit) throw new WatchEventTooLarge(this.#limit);
+    // Copied: the stream may reuse the chunk's memory.
+    this.#pieces.push(Buffer.from(bytes));
+  }
+}
+
 export class KubeApiError extends Error {
   readonly code: number;
   readonly reason: string;
@@ -207,17 +252,14 @@ export class KubeClient {
       if (!response.ok || !response.body) {
         throw statusError(response.status, await response.text(), response.headers.get('retry-after'));
       }
-      const decoder = new TextDecoder();
-      let buffered = '';
+      const lines = new LineSplitter(MAX_WATCH_EVENT_BYTES);
       for await (const chunk of response.body) {
-        rearm();
-        buffered += decoder.decode(chunk as Uint8Array, { stream: true });
-        let newline = buffered.indexOf('\n');
-        while (newline >= 0) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
-          if (line !== '') onEvent(JSON.parse(line) as { type: string; object: Record<string, unknown> });
-          newline = buffered.indexOf('\n');
+        for (const line of lines.push(chunk as Uint8Array)) {
+          // Only a whole event counts as life: a server trickling bytes of a line that never
+          // ends is as silent as one sending nothing.
+          rearm();
+          const text = line.toString('utf8').trim();
+          if (text !== '') onEvent(JSON.parse(text) as { type: string; object: Record<string, unknown> });
         }
       }
       return 'ended';

@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
-import { KubeApiError, type KubeClient } from './client.js';
+import { KubeApiError, type KubeClient, WatchEventTooLarge } from './client.js';
 
 export interface ResourceRef {
   readonly group: string;
@@ -244,6 +244,14 @@ export class Informer {
         if (this.#stopping) break;
         if (signal.aborted) continue; // a relist was asked for
         afterWatch();
+        if (error instanceof WatchEventTooLarge) {
+          // What the watch would bring again from the same resourceVersion: list instead.
+          this.#logger.warn({ resource: this.ref.resource, err: error.message }, 'watch dropped, relisting');
+          this.stats.errors += 1;
+          this.#needList = true;
+          await pause(nextWaitMs());
+          continue;
+        }
         if (error instanceof Expired || (error instanceof KubeApiError && error.code === 410)) {
           this.#logger.info({ resource: this.ref.resource }, 'resourceVersion expired, relisting');
           this.#needList = true;

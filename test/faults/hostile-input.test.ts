@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { App } from '../../lib/app.js';
 import { buildConfig, ConfigError, loadConfig, MAX_CONFIG_BYTES, parseYaml } from '../../lib/config/load.js';
+import { LineSplitter, WatchEventTooLarge } from '../../lib/kube/client.js';
 import { scrapeBudgetMs } from '../../lib/server/routes.js';
 import { harnessLogs } from '../support/app.js';
 import { eventually, get } from '../support/http.js';
@@ -335,4 +336,87 @@ test('4 and idle sockets: a connection that never sends a byte, or stops reading
   // A scraper that reads is served whole after them.
   const after = await get(`http://127.0.0.1:${port}/metrics`);
   assert.equal(after.body.match(/^sealos_test_big_objects\{/gm)?.length, 150_000);
+});
+
+test('5. watch lines are split in one pass per chunk, and a line past the cap is refused', () => {
+  const splitter = new LineSplitter(32);
+  const out = (chunk: string) => [...splitter.push(Buffer.from(chunk))].map((line) => line.toString());
+  assert.deepEqual(out('{"a":1}\n{"b"'), ['{"a":1}']);
+  assert.deepEqual(out(':2}'), []);
+  assert.deepEqual(out('\n\n{"c":"é'), ['{"b":2}', '']);
+  assert.deepEqual(out('"}\n'), ['{"c":"é"}']);
+  // A line that never ends is cut at the cap, however it arrives.
+  const capped = new LineSplitter(32);
+  assert.throws(() => {
+    for (let i = 0; i < 10; i += 1) [...capped.push(Buffer.from('x'.repeat(5)))];
+  }, WatchEventTooLarge);
+  assert.throws(() => [...new LineSplitter(32).push(Buffer.from(`${'y'.repeat(40)}\n`))], WatchEventTooLarge);
+});
+
+test('5. a watch event without end is dropped and relisted; a trickle does not keep a dead watch open', async (t) => {
+  // Bookmarks (whole events) rarer than the idle timeout, so only the trickle could keep a watch open.
+  const server = await TestApiServer.start({ bookmarkIntervalMs: 60_000 });
+  server.create('nodes', readyNode('node-a'));
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-hostile-'));
+  const file = join(dir, 'config.yaml');
+  await writeFile(
+    file,
+    'server:\n  address: "127.0.0.1:0"\nenabledCollectors: [node]\nleaderElection:\n  enabled: false\nkubernetes:\n  watchIdleTimeout: 1500ms\ncollectors:\n  node:\n    ignoreNewNodeDuration: 0s\n',
+  );
+  const logs = harnessLogs();
+  const app = await App.start({
+    file,
+    env: { KUBECONFIG: server.kubeconfigPath },
+    logs,
+    reloadDebounceMs: 100,
+  });
+  t.after(async () => {
+    await app.stop();
+    await server.stop();
+  });
+  const base = `http://127.0.0.1:${app.server.address().port}`;
+  await eventually(
+    async () => ((await get(`${base}/metrics`)).body.includes('node="node-a"') ? true : undefined),
+    5000,
+    'node series',
+  );
+  const lists = () =>
+    server.requests.filter((r) => r.startsWith('GET /api/v1/nodes') && !r.includes('watch=true')).length;
+  const listsBefore = lists();
+  // 20 MiB of one event that never ends, in 1 MiB writes; /livez keeps answering meanwhile.
+  const slice = `{"type":"ADDED","object":{"metadata":{"name":"${'z'.repeat(1024 * 1024)}`;
+  for (let i = 0; i < 20; i += 1) {
+    server.writeToWatches('nodes', slice);
+    assert.equal((await get(`${base}/livez`)).status, 200);
+  }
+  await eventually(
+    async () => (lists() > listsBefore ? true : undefined),
+    5000,
+    'relisted after the oversized event',
+  );
+  assert.match(logs.lines.join('\n'), /watch event passed 16777216 bytes without ending/);
+  // The watch is open again and brings changes.
+  server.create('nodes', readyNode('node-b'));
+  await eventually(
+    async () => ((await get(`${base}/metrics`)).body.includes('node="node-b"') ? true : undefined),
+    5000,
+    'node-b',
+  );
+
+  // A trickle of bytes that never make an event: the watch counts as silent and is reopened.
+  const watchesBefore = server.requests.filter(
+    (r) => r.startsWith('GET /api/v1/nodes') && r.includes('watch=true'),
+  ).length;
+  const trickle = setInterval(() => server.writeToWatches('nodes', ' '), 200);
+  t.after(() => clearInterval(trickle));
+  await eventually(
+    async () =>
+      server.requests.filter((r) => r.startsWith('GET /api/v1/nodes') && r.includes('watch=true')).length >
+      watchesBefore
+        ? true
+        : undefined,
+    6000,
+    'the trickling watch was reopened',
+  );
+  clearInterval(trickle);
 });
