@@ -133,6 +133,8 @@ export interface RequestOptions {
   readonly query?: Record<string, string | number | boolean | undefined>;
   readonly body?: unknown;
   readonly signal?: AbortSignal;
+  /** false: outside the client-side rate limit, for callers with a budget of their own. */
+  readonly rateLimited?: boolean;
 }
 
 function statusError(code: number, text: string, retryAfter: string | null): KubeApiError {
@@ -204,7 +206,7 @@ export class KubeClient {
     path: string,
     options: RequestOptions = {},
   ): Promise<T> {
-    await this.#limiter.take(options.signal);
+    if (options.rateLimited !== false) await this.#limiter.take(options.signal);
     const timeoutMs = this.#requestTimeoutMs;
     const cut = new AbortController();
     const timer = setTimeout(() => cut.abort(), timeoutMs);

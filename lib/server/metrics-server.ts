@@ -147,12 +147,17 @@ async function route(
   }
   if (path === server.metricsPath) {
     if (authorizer) {
-      const decision = await authorizer.check(req.headers.authorization, server.metricsPath);
+      const decision = await authorizer.check(
+        req.headers.authorization,
+        server.metricsPath,
+        req.socket.remoteAddress ?? '',
+      );
       if (decision.status !== 200) {
         // An API that cannot review tokens refuses every new scraper: that is worth a warning.
-        const level = decision.status === 503 ? 'warn' : 'debug';
+        const level = decision.status === 503 && !decision.throttled ? 'warn' : 'debug';
         logger[level]({ status: decision.status, reason: decision.reason }, 'metrics request refused');
         if (decision.status === 401) res.setHeader('www-authenticate', 'Bearer realm="sealos-state-metrics"');
+        if (decision.status === 429) res.setHeader('retry-after', '1');
         return sendText(res, decision.status, `${decision.reason}\n`);
       }
     }
