@@ -64,6 +64,29 @@ function addService(server: TestApiServer, namespace: string, name: string, read
   });
 }
 
+/** A database instrument over `cluster`, started and ready; its scrape and the stable lines checked against `golden`. */
+async function startChecked(
+  t: { after(fn: () => unknown): void },
+  cluster: Parameters<typeof harness>[1],
+  settings: Record<string, unknown>,
+  golden: string,
+) {
+  const h = harness('sealos', cluster);
+  const instrument = database.create(h.context('database'), databaseConfig.parse(settings)) as ReturnType<
+    typeof database.create
+  > & { collectNow(): Promise<void> };
+  t.after(() => instrument.stop());
+  await instrument.start();
+  await instrument.ready?.();
+  assert.equal(instrument.health().state, 'healthy', instrument.health().reason);
+  const body = await h.scrape();
+  const stable = samples(body, 'sealos_database').filter(
+    (line) => !line.startsWith('sealos_database_response_time'),
+  );
+  await assertGolden(`${stable.join('\n')}\n`, new URL(`./testdata/${golden}`, import.meta.url));
+  return { h, instrument, body };
+}
+
 test('Cluster and Secret transforms keep what a check needs and drop the rest', () => {
   const v1 = leanCluster({
     metadata: { name: 'a', namespace: 'n' },
@@ -189,26 +212,17 @@ test('discovery: clusters: every database gets a reason: up, no secret, no servi
   // Not a database this instrument checks.
   addCluster(server, ns, 'events', 'kafka');
 
-  const h = harness('sealos', cluster);
-  const instrument = database.create(
-    h.context('database'),
-    databaseConfig.parse({
+  const { h, instrument, body } = await startChecked(
+    t,
+    cluster,
+    {
       discovery: 'clusters',
       secretLabelSelector: 'app.kubernetes.io/managed-by=kubeblocks',
       checkTimeout: '2s',
       resolver: dns.address,
-    }),
-  ) as ReturnType<typeof database.create> & { collectNow(): Promise<void> };
-  t.after(() => instrument.stop());
-  await instrument.start();
-  await instrument.ready?.();
-  assert.equal(instrument.health().state, 'healthy', instrument.health().reason);
-
-  const body = await h.scrape();
-  const stable = samples(body, 'sealos_database').filter(
-    (line) => !line.startsWith('sealos_database_response_time'),
+    },
+    'databases.prom',
   );
-  await assertGolden(`${stable.join('\n')}\n`, new URL('./testdata/databases.prom', import.meta.url));
   const timed = samples(body, 'sealos_database_response_time_seconds').map(
     (line) => /database="([^"]+)"/.exec(line)?.[1],
   );
@@ -382,20 +396,12 @@ test("discovery: secrets (the original's): every labelled -conn-credential Secre
   );
   addCluster(server, ns, 'pg-nosecret', 'postgresql');
 
-  const h = harness('sealos', cluster);
-  const instrument = database.create(
-    h.context('database'),
-    databaseConfig.parse({ checkTimeout: '2s', resolver: dns.address }),
-  ) as ReturnType<typeof database.create> & { collectNow(): Promise<void> };
-  t.after(() => instrument.stop());
-  await instrument.start();
-  await instrument.ready?.();
-  assert.equal(instrument.health().state, 'healthy', instrument.health().reason);
-  const body = await h.scrape();
-  const stable = samples(body, 'sealos_database').filter(
-    (line) => !line.startsWith('sealos_database_response_time'),
+  const { h, body } = await startChecked(
+    t,
+    cluster,
+    { checkTimeout: '2s', resolver: dns.address },
+    'databases-secrets.prom',
   );
-  await assertGolden(`${stable.join('\n')}\n`, new URL('./testdata/databases-secrets.prom', import.meta.url));
   // As the original: every database found has a response time.
   assert.equal(samples(body, 'sealos_database_response_time_seconds').length, 7);
   assert.ok(

@@ -118,8 +118,10 @@ export class TokenAuthorizer {
       bucket = new Bucket(ADDRESS_REVIEWS_PER_SECOND, ADDRESS_BURST);
       this.#addresses.set(address, bucket);
     }
-    if (!bucket.take()) return { status: 429, reason: 'too many new tokens from this address', throttled: true };
-    if (!this.#budget.take()) return { status: 503, reason: 'token reviews are being rate-limited', throttled: true };
+    if (!bucket.take())
+      return { status: 429, reason: 'too many new tokens from this address', throttled: true };
+    if (!this.#budget.take())
+      return { status: 503, reason: 'token reviews are being rate-limited', throttled: true };
     const review = this.#review(token, path).then((decision) => {
       if (decision.status === 200) this.#allowed.set(key, { decision, expires: Date.now() + ALLOW_TTL_MS });
       else if (decision.status !== 503)

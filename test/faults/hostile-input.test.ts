@@ -160,14 +160,19 @@ test('11. clear messages: a config nested too deep names its file; an infinite n
   assert.match(problemsOf('kubernetes:\n  qps: 1e309\n')[0] ?? '', /^kubernetes\.qps: .*\(got Infinity\)$/);
 });
 
-test('11. watch events and list items without metadata are skipped with a warning, not a TypeError', async (t) => {
-  const server = await TestApiServer.start();
+/** The node instrument against a test API server, with `kubernetes` settings added; stopped with the test. */
+async function nodeApp(
+  t: { after(fn: () => Promise<void>): void },
+  kubernetesYaml = '',
+  serverOptions: Parameters<typeof TestApiServer.start>[0] = {},
+) {
+  const server = await TestApiServer.start(serverOptions);
   server.create('nodes', readyNode('node-a'));
   const dir = await mkdtemp(join(tmpdir(), 'ssm-hostile-'));
   const file = join(dir, 'config.yaml');
   await writeFile(
     file,
-    'server:\n  address: "127.0.0.1:0"\nenabledCollectors: [node]\nleaderElection:\n  enabled: false\ncollectors:\n  node:\n    ignoreNewNodeDuration: 0s\n',
+    `server:\n  address: "127.0.0.1:0"\nenabledCollectors: [node]\nleaderElection:\n  enabled: false\n${kubernetesYaml}collectors:\n  node:\n    ignoreNewNodeDuration: 0s\n`,
   );
   const logs = harnessLogs();
   const app = await App.start({
@@ -180,7 +185,12 @@ test('11. watch events and list items without metadata are skipped with a warnin
     await app.stop();
     await server.stop();
   });
-  const url = `http://127.0.0.1:${app.server.address().port}/metrics`;
+  return { server, logs, base: `http://127.0.0.1:${app.server.address().port}` };
+}
+
+test('11. watch events and list items without metadata are skipped with a warning, not a TypeError', async (t) => {
+  const { server, logs, base } = await nodeApp(t);
+  const url = `${base}/metrics`;
   await eventually(
     async () => ((await get(url)).body.includes('node="node-a"') ? true : undefined),
     5000,
@@ -355,26 +365,9 @@ test('5. watch lines are split in one pass per chunk, and a line past the cap is
 
 test('5. a watch event without end is dropped and relisted; a trickle does not keep a dead watch open', async (t) => {
   // Bookmarks (whole events) rarer than the idle timeout, so only the trickle could keep a watch open.
-  const server = await TestApiServer.start({ bookmarkIntervalMs: 60_000 });
-  server.create('nodes', readyNode('node-a'));
-  const dir = await mkdtemp(join(tmpdir(), 'ssm-hostile-'));
-  const file = join(dir, 'config.yaml');
-  await writeFile(
-    file,
-    'server:\n  address: "127.0.0.1:0"\nenabledCollectors: [node]\nleaderElection:\n  enabled: false\nkubernetes:\n  watchIdleTimeout: 1500ms\ncollectors:\n  node:\n    ignoreNewNodeDuration: 0s\n',
-  );
-  const logs = harnessLogs();
-  const app = await App.start({
-    file,
-    env: { KUBECONFIG: server.kubeconfigPath },
-    logs,
-    reloadDebounceMs: 100,
+  const { server, logs, base } = await nodeApp(t, 'kubernetes:\n  watchIdleTimeout: 1500ms\n', {
+    bookmarkIntervalMs: 60_000,
   });
-  t.after(async () => {
-    await app.stop();
-    await server.stop();
-  });
-  const base = `http://127.0.0.1:${app.server.address().port}`;
   await eventually(
     async () => ((await get(`${base}/metrics`)).body.includes('node="node-a"') ? true : undefined),
     5000,
