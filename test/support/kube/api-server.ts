@@ -476,7 +476,8 @@ export class TestApiServer {
     url: URL,
     res: ServerResponse,
   ): Promise<void> {
-    if (this.#listDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#listDelayMs));
+    // Unref'd: a list held back a minute must not keep the test process alive after the test.
+    if (this.#listDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#listDelayMs).unref());
     const matches = this.#matcher(type, namespace, url);
     const limit = Number(url.searchParams.get('limit') ?? '0');
     const token = url.searchParams.get('continue');
