@@ -57,7 +57,6 @@ function splitList(raw: string): string[] {
     .filter((item) => item !== '');
 }
 
-/** key=value pairs, comma-separated, values percent-decoded as OTEL_EXPORTER_OTLP_HEADERS defines. */
 /**
  * `key=value` pairs for a map setting; the raw text when a pair has no `=` or no key, so the
  * setting is refused with its source instead of a pair (an auth header, say) silently dropped.
@@ -66,6 +65,7 @@ export function parseKeyValuePairs(raw: string): Record<string, string> | string
   return splitList(raw).every((pair) => pair.indexOf('=') > 0) ? parseKeyValues(raw) : raw;
 }
 
+/** key=value pairs, comma-separated, values percent-decoded as OTEL_EXPORTER_OTLP_HEADERS defines. */
 export function parseKeyValues(raw: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of splitList(raw)) {

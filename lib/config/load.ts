@@ -242,8 +242,7 @@ function parseTree(text: string, fileName: string): Tree {
       (overflow ? [overflow] : document.errors).map((error) => {
         const pos = error.linePos?.[0];
         const at = pos ? `${fileName}:${pos.line}:${pos.col}` : fileName;
-        if (/Maximum call stack/.test(error.message))
-          return `${at}: nests deeper than ${MAX_CONFIG_DEPTH} levels`;
+        if (error === overflow) return `${at}: nests deeper than ${MAX_CONFIG_DEPTH} levels`;
         return `${at}: ${error.message.split('\n')[0]}`;
       }),
     );
