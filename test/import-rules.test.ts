@@ -17,6 +17,7 @@ const INSTRUMENT_API = new Set([
   'lib/instrument.ts',
   'lib/poller.ts',
   'lib/config/duration.ts',
+  'lib/config/entries.ts',
   'lib/config/redact.ts',
   // Probe machinery shared by the probe instruments (domain, registryproxy).
   'lib/probe/config.ts',

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration } from '../../lib/config/duration.js';
+import { lastOfEach } from '../../lib/config/entries.js';
 import { probeSettings } from '../../lib/probe/config.js';
 
 export interface Endpoint {
@@ -86,25 +87,13 @@ function withoutBlankEntries(entries: unknown): unknown {
     : entries;
 }
 
-/**
- * The same endpoint listed twice is one domain, as the original keys its results by endpoint;
- * the later entry's options win.
- */
-function lastOfEachEndpoint<T extends { endpoint: string }>(entries: readonly T[]): T[] {
-  const byEndpoint = new Map<string, T>();
-  for (const entry of entries) {
-    byEndpoint.delete(entry.endpoint);
-    byEndpoint.set(entry.endpoint, entry);
-  }
-  return [...byEndpoint.values()];
-}
-
 export const domainConfig = z
   .strictObject({
     domains: z
       .preprocess(withoutBlankEntries, z.array(domainEntry))
       .default([])
-      .transform(lastOfEachEndpoint),
+      // The same endpoint twice is one domain, as the original keys its results by endpoint.
+      .transform((entries) => lastOfEach(entries, (e) => [e.endpoint])),
     checkInterval: duration('1m', { min: '5s' }),
     /** One address's whole probe: every dial attempt, handshake and response. */
     checkTimeout: duration('30s', { min: '100ms' }),

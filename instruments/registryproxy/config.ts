@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration } from '../../lib/config/duration.js';
+import { lastOfEach } from '../../lib/config/entries.js';
 import { probeSettings } from '../../lib/probe/config.js';
 
 export interface RegistryEndpoint {
@@ -37,22 +38,6 @@ export function pathEscape(segment: string): string {
     out += /[A-Za-z0-9\-_.~$&+:=@]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
-}
-
-/**
- * The same endpoint, info, repository and reference twice is one registry, as the original keys
- * its results by them; the later entry's options win.
- */
-function lastOfEachRegistry<
-  T extends { endpoint: string; info: string; repository: string; reference: string },
->(entries: readonly T[]): T[] {
-  const byKey = new Map<string, T>();
-  for (const entry of entries) {
-    const key = JSON.stringify([entry.endpoint, entry.info, entry.repository, entry.reference]);
-    byKey.delete(key);
-    byKey.set(key, entry);
-  }
-  return [...byKey.values()];
 }
 
 const trimmed = z.string().transform((value) => value.trim());
@@ -104,7 +89,14 @@ const registry = z.strictObject({
 
 export const registryproxyConfig = z
   .strictObject({
-    registries: z.array(registry).default([]).transform(lastOfEachRegistry),
+    /**
+     * The same endpoint, info, repository and reference twice is one registry, as the original
+     * keys its results by them; the later entry's options win.
+     */
+    registries: z
+      .array(registry)
+      .default([])
+      .transform((entries) => lastOfEach(entries, (e) => [e.endpoint, e.info, e.repository, e.reference])),
     checkInterval: duration('1m', { min: '5s' }),
     /** One request (the /v2/ check or the manifest fetch) to one address. */
     checkTimeout: duration('30s', { min: '100ms' }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../lib/config/duration.js';
+import { lastOfEach } from '../../lib/config/entries.js';
 
 const user = z.strictObject({
   region: z.string().default(''),
@@ -13,20 +14,6 @@ const user = z.strictObject({
   quota: z.number().finite().default(0),
 });
 
-/**
- * A user is one per region and uid, as the original keys its balances; the same uid may stand in
- * two regions. The same pair twice is one user, the later entry's labels winning.
- */
-function lastOfEachRegionAndUid<T extends { region: string; uid: string }>(users: readonly T[]): T[] {
-  const byKey = new Map<string, T>();
-  for (const entry of users) {
-    const key = JSON.stringify([entry.region, entry.uid]);
-    byKey.delete(key);
-    byKey.set(key, entry);
-  }
-  return [...byKey.values()];
-}
-
 export const userbalanceConfig = z
   .strictObject({
     checkInterval: duration('5m', { min: '10s' }),
@@ -38,7 +25,14 @@ export const userbalanceConfig = z
         dsn: z.string().default(''),
       })
       .prefault({}),
-    users: z.array(user).default([]).transform(lastOfEachRegionAndUid),
+    /**
+     * A user is one per region and uid, as the original keys its balances; the same uid may stand
+     * in two regions. The same pair twice is one user, the later entry's labels winning.
+     */
+    users: z
+      .array(user)
+      .default([])
+      .transform((users) => lastOfEach(users, (u) => [u.region, u.uid])),
   })
   .prefault({})
   .refine((c) => c.users.length === 0 || c.database.dsn !== '', {
