@@ -5,7 +5,7 @@
  * texts come from, so a user's `error_type="..."` matchers keep matching. The only departures
  * are the three bugs the README names.
  */
-import type { ProbeErrorType } from '../../lib/probe/probe-error.js';
+import { isNoUsableAddress, type ProbeErrorType } from '../../lib/probe/probe-error.js';
 
 export const DOMAIN_ERROR_TYPES = [
   'ConnectionRefused',
@@ -45,9 +45,9 @@ export function dnsErrorType(failure: CheckFailure): DomainErrorType {
     case 'dns_no_such_host':
       return 'DNSNoSuchHost';
     case 'dns_no_answer':
-      // A server's NODATA is "no such host" to Go; no address of an enabled family is the
-      // original's "returned no IPs after IP family filtering".
-      return failure.code === 'ENODATA' ? 'DNSNoSuchHost' : 'DNSNoAnswer';
+      // No address of an enabled family is the original's "returned no IPs after IP family
+      // filtering"; a server's NODATA is "no such host" to Go.
+      return isNoUsableAddress(failure.reason, failure.code) ? 'DNSNoAnswer' : 'DNSNoSuchHost';
     case 'dns_timeout':
     case 'timeout':
       return 'Timeout';

@@ -2,13 +2,13 @@
  * The original's `error_type` values for registry proxy checks (pkg/collector/registryproxy/
  * checker.go: `classifyRegistryError` and the DNS branches), derived from why a check failed.
  */
-import type { ProbeErrorType } from '../../lib/probe/probe-error.js';
+import { isNoUsableAddress, type ProbeErrorType } from '../../lib/probe/probe-error.js';
 
 export type RegistryErrorType = 'DNS' | 'NoIP' | 'Connect' | 'HTTPStatus' | 'Request' | 'Context';
 
 /** `registry_proxy_dns_status`: a failed lookup is `DNS`; resolving to no usable address is `NoIP`. */
 export function registryDnsErrorType(reason: ProbeErrorType, code: string | undefined): RegistryErrorType {
-  return reason === 'dns_no_answer' && code !== 'ENODATA' ? 'NoIP' : 'DNS';
+  return isNoUsableAddress(reason, code) ? 'NoIP' : 'DNS';
 }
 
 /** `registry_proxy_status`: one `/v2/` or manifest request. */

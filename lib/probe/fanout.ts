@@ -5,7 +5,7 @@
 import pLimit from 'p-limit';
 import type { InstrumentContext } from '../instrument.js';
 import { Poller } from '../poller.js';
-import { ProbeError } from './probe-error.js';
+import { isNoUsableAddress, ProbeError } from './probe-error.js';
 import { HostResolver } from './resolve.js';
 
 export interface AddressOutcome<R> {
@@ -52,20 +52,15 @@ export async function probeAll<T, R>(options: FanoutOptions<T, R>): Promise<Targ
   );
 }
 
-/**
- * The name resolved, but to no address of an enabled family. A server's NODATA (ENODATA) is not
- * this: Go's resolver, and so the original, takes it for "no such host".
- */
-export function resolvedToNoUsableAddress(error: ProbeError): boolean {
-  return error.errorType === 'dns_no_answer' && error.code !== 'ENODATA';
-}
-
 /** The four `type` values of a `*_health` metric, in the original's order. */
 export function healthCounts(outcome: TargetOutcome<unknown, unknown>): [string, number][] {
   const healthy = outcome.addresses.filter((a) => a.healthy).length;
   return [
     // A name that resolves but has no usable address still resolved, as the original counts it.
-    ['resolve', outcome.dnsError && !resolvedToNoUsableAddress(outcome.dnsError) ? 0 : 1],
+    [
+      'resolve',
+      outcome.dnsError && !isNoUsableAddress(outcome.dnsError.errorType, outcome.dnsError.code) ? 0 : 1,
+    ],
     ['ip_count', outcome.addresses.length],
     ['healthy_ips', healthy],
     ['unhealthy_ips', outcome.addresses.length - healthy],

@@ -54,6 +54,14 @@ export class ProbeError extends Error {
   }
 }
 
+/**
+ * The name resolved, but to no address of an enabled family. A server's NODATA (ENODATA) is not
+ * this: Go's resolver, and so the original, takes it for "no such host".
+ */
+export function isNoUsableAddress(reason: ProbeErrorType, code: string | undefined): boolean {
+  return reason === 'dns_no_answer' && code !== 'ENODATA';
+}
+
 /** `error` as a ProbeError of the closed set, keeping its code. */
 export function toProbeError(error: unknown): ProbeError {
   if (error instanceof ProbeError) return error;
