@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch } from 'undici';
 import type { Env } from '../config/env.js';
+import { TokenBucket } from '../token-bucket.js';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -100,30 +101,17 @@ export function loadKubeConfig(
   return undefined;
 }
 
-/** A token bucket: `qps` tokens a second, at most `burst` banked. */
+/** The client-side rate limit: a request waits for a token of the bucket. */
 class RateLimiter {
-  readonly #qps: number;
-  readonly #burst: number;
-  #tokens: number;
-  #last = performance.now();
+  readonly #bucket: TokenBucket;
 
   constructor(qps: number, burst: number) {
-    this.#qps = qps;
-    this.#burst = burst;
-    this.#tokens = burst;
+    this.#bucket = new TokenBucket(qps, burst);
   }
 
   async take(signal?: AbortSignal): Promise<void> {
-    for (;;) {
-      const now = performance.now();
-      this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#qps);
-      this.#last = now;
-      if (this.#tokens >= 1) {
-        this.#tokens -= 1;
-        return;
-      }
-      const waitMs = ((1 - this.#tokens) / this.#qps) * 1000;
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    while (!this.#bucket.take()) {
+      await new Promise((resolve) => setTimeout(resolve, this.#bucket.msUntilToken()));
       signal?.throwIfAborted();
     }
   }

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeClient } from '../kube/client.js';
+import { TokenBucket } from '../token-bucket.js';
 
 export interface AuthDecision {
   /**
@@ -40,28 +41,6 @@ const REVIEW_BURST = 20;
 export const ADDRESS_REVIEWS_PER_SECOND = 1;
 const ADDRESS_BURST = 5;
 const MAX_ADDRESSES = 4096;
-
-/** A token bucket that answers at once: a token, or none. */
-class Bucket {
-  #tokens: number;
-  #last = performance.now();
-
-  constructor(
-    readonly perSecond: number,
-    readonly burst: number,
-  ) {
-    this.#tokens = burst;
-  }
-
-  take(): boolean {
-    const now = performance.now();
-    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.perSecond);
-    this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-}
 
 /** A map of at most `limit` entries, the oldest dropped first. */
 class Bounded<V> extends Map<string, V> {
@@ -93,8 +72,8 @@ export class TokenAuthorizer {
   readonly #allowed = new Bounded<{ decision: AuthDecision; expires: number }>(MAX_ALLOWED);
   readonly #denied = new Bounded<{ decision: AuthDecision; expires: number }>(MAX_DENIED);
   readonly #inFlight = new Map<string, Promise<AuthDecision>>();
-  readonly #budget = new Bucket(REVIEWS_PER_SECOND, REVIEW_BURST);
-  readonly #addresses = new Bounded<Bucket>(MAX_ADDRESSES);
+  readonly #budget = new TokenBucket(REVIEWS_PER_SECOND, REVIEW_BURST);
+  readonly #addresses = new Bounded<TokenBucket>(MAX_ADDRESSES);
 
   constructor(client: KubeClient) {
     this.#client = client;
@@ -115,7 +94,7 @@ export class TokenAuthorizer {
     if (pending) return pending;
     let bucket = this.#addresses.get(address);
     if (!bucket) {
-      bucket = new Bucket(ADDRESS_REVIEWS_PER_SECOND, ADDRESS_BURST);
+      bucket = new TokenBucket(ADDRESS_REVIEWS_PER_SECOND, ADDRESS_BURST);
       this.#addresses.set(address, bucket);
     }
     if (!bucket.take())
