@@ -220,10 +220,12 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
       for (const [key, credentials] of subscription.items) {
         if (!credentials || !key.endsWith(CREDENTIAL_SUFFIX)) continue;
         const slash = key.indexOf('/');
+        const namespace = key.slice(0, slash);
         const name = key.slice(slash + 1, -CREDENTIAL_SUFFIX.length);
-        if (name === '' || seen.has(`${key.slice(0, slash)}/${name}`)) continue;
-        seen.add(`${key.slice(0, slash)}/${name}`);
-        const identity = { namespace: key.slice(0, slash), name, type };
+        const id = `${namespace}/${name}`;
+        if (name === '' || seen.has(id)) continue;
+        seen.add(id);
+        const identity = { namespace, name, type };
         checks.push(limits[type](() => checkTarget(identity, credentials, resolver, signal)));
       }
     }

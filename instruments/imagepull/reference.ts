@@ -24,8 +24,8 @@ export function registryOf(image: string): string {
 export function isPublicRegistry(image: string): boolean {
   const slash = image.indexOf('/');
   if (slash < 0 || registryOf(image) === 'docker.io') return true;
+  // docker.io/ is Docker Hub, taken above.
   return (
-    image.startsWith('docker.io/') ||
     image.startsWith('gcr.io/') ||
     image.startsWith('ghcr.io/') ||
     image.startsWith('k8s.gcr.io/') ||
