@@ -42,6 +42,13 @@ function scrapeFrom(port: number, localAddress: string, token: string): Promise<
   });
 }
 
+/** `prometheus-token` names Prometheus' service account, which may get /metrics. */
+function allowPrometheus(server: TestApiServer): void {
+  const username = 'system:serviceaccount:monitoring:prometheus';
+  server.tokens.set('prometheus-token', { username, groups: [] });
+  server.nonResourceGrants.push({ user: username, verb: 'get', path: '/metrics' });
+}
+
 async function instance(server: TestApiServer, identity: string) {
   const app = await App.start({
     env: {
@@ -67,15 +74,7 @@ async function instance(server: TestApiServer, identity: string) {
 test('an auth flood of made-up tokens takes no Lease, no series and no good scraper away', async (t) => {
   const server = await TestApiServer.start();
   server.create('nodes', readyNode('node-a'));
-  server.tokens.set('prometheus-token', {
-    username: 'system:serviceaccount:monitoring:prometheus',
-    groups: [],
-  });
-  server.nonResourceGrants.push({
-    user: 'system:serviceaccount:monitoring:prometheus',
-    verb: 'get',
-    path: '/metrics',
-  });
+  allowPrometheus(server);
   const leader = await instance(server, 'instance-a');
   t.after(async () => {
     await leader.stop();
@@ -135,15 +134,7 @@ test('an auth flood of made-up tokens takes no Lease, no series and no good scra
 
 test('concurrent scrapes with one new token wait for one review', async (t) => {
   const server = await TestApiServer.start();
-  server.tokens.set('prometheus-token', {
-    username: 'system:serviceaccount:monitoring:prometheus',
-    groups: [],
-  });
-  server.nonResourceGrants.push({
-    user: 'system:serviceaccount:monitoring:prometheus',
-    verb: 'get',
-    path: '/metrics',
-  });
+  allowPrometheus(server);
   const app = await App.start({
     env: { KUBECONFIG: server.kubeconfigPath, SERVER_ADDRESS: '127.0.0.1:0', SERVER_AUTH_ENABLED: 'true' },
     logs: harnessLogs(),
