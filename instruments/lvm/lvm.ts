@@ -32,27 +32,20 @@ function createLvm(context: InstrumentContext, config: LvmConfig) {
     },
   });
 
-  for (const [declaration, pick] of [
-    [vgsTotalCapacity, (g: VolumeGroup) => g.sizeBytes],
-    [vgsTotalFree, (g: VolumeGroup) => g.freeBytes],
-    [vgsMetadataSize, (g: VolumeGroup) => g.metadataSizeBytes],
-    [vgsMetadataFree, (g: VolumeGroup) => g.metadataFreeBytes],
+  for (const [total, perGroup, pick] of [
+    [vgsTotalCapacity, vgSize, (g: VolumeGroup) => g.sizeBytes],
+    [vgsTotalFree, vgFree, (g: VolumeGroup) => g.freeBytes],
+    [vgsMetadataSize, vgMetadataSize, (g: VolumeGroup) => g.metadataSizeBytes],
+    [vgsMetadataFree, vgMetadataFree, (g: VolumeGroup) => g.metadataFreeBytes],
   ] as const) {
-    context.metrics.observe(declaration, (observe) => {
+    context.metrics.observe(total, (observe) => {
       if (node)
         observe(
           groups.reduce((sum, group) => sum + pick(group), 0),
           { node },
         );
     });
-  }
-  for (const [declaration, pick] of [
-    [vgSize, (g: VolumeGroup) => g.sizeBytes],
-    [vgFree, (g: VolumeGroup) => g.freeBytes],
-    [vgMetadataSize, (g: VolumeGroup) => g.metadataSizeBytes],
-    [vgMetadataFree, (g: VolumeGroup) => g.metadataFreeBytes],
-  ] as const) {
-    context.metrics.observe(declaration, (observe) => {
+    context.metrics.observe(perGroup, (observe) => {
       for (const group of groups) observe(pick(group), { node, vg: group.name });
     });
   }
