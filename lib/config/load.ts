@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { type Env, envOverrides, type Override, otelEnvOverrides } from './env.js';
 import { isSecretPath, redact } from './redact.js';
 import { type Config, collectors, configSchema } from './schema.js';
-import { weaklyTyped } from './weak-input.js';
+import { isTree, type Tree, weaklyTyped } from './weak-input.js';
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -35,12 +35,6 @@ export interface LoadedConfig {
   readonly input: Record<string, unknown>;
   /** sha256 of the validated config, for the config-hash self-metric and change detection. */
   readonly hash: string;
-}
-
-type Tree = Record<string, unknown>;
-
-function isTree(value: unknown): value is Tree {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -7,7 +7,10 @@
 import type { z } from 'zod';
 import { unwrap } from './schema-def.js';
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A YAML mapping, as a config file's parse gives it. */
+export type Tree = Record<string, unknown>;
+
+export function isTree(value: unknown): value is Tree {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -53,7 +56,7 @@ export function weaklyTyped(schema: z.ZodType, value: unknown): unknown {
     case 'string':
       return toText(value);
     case 'object': {
-      if (!isPlainObject(value) || !def.shape) return value;
+      if (!isTree(value) || !def.shape) return value;
       const shape = def.shape;
       return Object.fromEntries(
         Object.entries(value).map(([key, child]) => [
@@ -66,12 +69,12 @@ export function weaklyTyped(schema: z.ZodType, value: unknown): unknown {
       if (!def.element) return value;
       const element = def.element;
       // mapstructure makes a slice of a single value, and of an empty map.
-      if (isPlainObject(value) && Object.keys(value).length === 0) return [];
+      if (isTree(value) && Object.keys(value).length === 0) return [];
       const items = Array.isArray(value) ? value : value === undefined || value === null ? value : [value];
       return Array.isArray(items) ? items.map((item) => weaklyTyped(element, item)) : items;
     }
     case 'record': {
-      if (!isPlainObject(value) || !def.valueType) return value;
+      if (!isTree(value) || !def.valueType) return value;
       const valueType = def.valueType;
       return Object.fromEntries(
         Object.entries(value).map(([key, child]) => [key, weaklyTyped(valueType, child)]),
@@ -79,7 +82,7 @@ export function weaklyTyped(schema: z.ZodType, value: unknown): unknown {
     }
     case 'union': {
       // The option of the value's own shape: an object entry beside a string form.
-      if (!isPlainObject(value)) return value;
+      if (!isTree(value)) return value;
       const objectOption = (def.options ?? []).find((option) =>
         ['object', 'union'].includes(unwrap(option).type),
       );
