@@ -37,17 +37,17 @@ export interface LoadedConfig {
   readonly hash: string;
 }
 
-/**
- * `${env:NAME}` in any string value is replaced by that environment variable, as in OpenTelemetry
- * Collector configs, so secrets can come from a Kubernetes Secret exposed as env. A missing
- * variable is an error naming the path and the variable; `$${env:X}` stays literal.
- */
 /** A value put into the config from the environment: never printed, named by its variable. */
 interface Substitution {
   readonly name: string;
   readonly value: string;
 }
 
+/**
+ * `${env:NAME}` in any string value is replaced by that environment variable, as in OpenTelemetry
+ * Collector configs, so secrets can come from a Kubernetes Secret exposed as env. A missing
+ * variable is an error naming the path and the variable; `$${env:X}` stays literal.
+ */
 function expandEnv(
   value: unknown,
   env: Env,
