@@ -82,12 +82,25 @@ test('OTLP receives the same points /metrics shows, with resource attributes and
   );
   scraped = (await get(metricsUrl)).body;
   // OTLP drops empty-string attributes nowhere, Prometheus treats them as absent: compare without them.
+  // The self-metrics' `instance` is the resource's service.instance.id in OTLP, not a point
+  // attribute (a Collector's Prometheus exporter writes it back as `instance`).
+  const onResource = new Set([
+    'state_metric_collector_duration_seconds',
+    'state_metric_collector_success',
+    'state_metric_collector_last_collection_timestamp',
+  ]);
   const otlp = asSamples({
     ...received,
-    points: received.points.map((p) => ({
-      ...p,
-      attributes: Object.fromEntries(Object.entries(p.attributes).filter(([, v]) => v !== '')),
-    })),
+    points: received.points.map((p) => {
+      assert.ok(!('instance' in p.attributes), `${p.metric} carries no instance attribute of its own`);
+      return {
+        ...p,
+        attributes: {
+          ...Object.fromEntries(Object.entries(p.attributes).filter(([, v]) => v !== '')),
+          ...(onResource.has(p.metric) ? { instance: received.resource['service.instance.id'] ?? '' } : {}),
+        },
+      };
+    }),
   });
   // The export counter moves with every export, so it differs between the two by design.
   const settled = (lines: string[]) => lines.filter((line) => !line.startsWith('state_metric_otlp_exports'));

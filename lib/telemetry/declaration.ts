@@ -18,6 +18,12 @@ export interface MetricDeclaration {
   readonly labels: readonly string[];
   /** Framework self-metrics keep their fixed `state_metric_` names and take no namespace prefix. */
   readonly prefixed?: boolean;
+  /**
+   * Labels that OTLP carries on the resource rather than on each point (`instance`, which is the
+   * resource's service.instance.id). A Collector's Prometheus exporter writes service.instance.id
+   * as `instance` itself, and refuses a metric whose points carry an `instance` of their own.
+   */
+  readonly resourceLabels?: readonly string[];
 }
 
 /** The exposed (OTel instrument and Prometheus) name of a declaration under a namespace prefix. */

@@ -28,15 +28,26 @@ type Point = DataPoint<number>;
 async function collectPoints(metric: RegisteredMetric, slicer: TimeSlicer, start: HrTime, end: HrTime) {
   const points: Point[] = [];
   const series = new SeriesFingerprints();
+  const onResource = metric.exposed.declaration.resourceLabels ?? [];
+  const pointAttributes =
+    onResource.length === 0
+      ? (attributes: Point['attributes']) => attributes
+      : (attributes: Point['attributes']) =>
+          Object.fromEntries(Object.entries(attributes).filter(([name]) => !onResource.includes(name)));
   const observe: Observe = (value, attributes) => {
     series.add(metric.labels(attributes));
-    points.push({ startTime: start, endTime: end, attributes, value });
+    points.push({ startTime: start, endTime: end, attributes: pointAttributes(attributes), value });
   };
   for (const open of metric.opens) await slicer.walkPass(open(), observe);
   if (!series.repeated) return points;
   const exact = new Map<string, Point>();
   const observeExact: Observe = (value, attributes) => {
-    exact.set(metric.labels(attributes), { startTime: start, endTime: end, attributes, value });
+    exact.set(metric.labels(attributes), {
+      startTime: start,
+      endTime: end,
+      attributes: pointAttributes(attributes),
+      value,
+    });
   };
   for (const open of metric.opens) await slicer.walkPass(open(), observeExact);
   return [...exact.values()];

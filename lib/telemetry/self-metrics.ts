@@ -13,6 +13,7 @@ export const collectorDuration = {
   help: "Duration of the collector's last collection run in seconds.",
   labels: collectorLabels,
   prefixed: false,
+  resourceLabels: ['instance'],
 } as const satisfies MetricDeclaration;
 
 export const collectorSuccess = {
@@ -22,6 +23,7 @@ export const collectorSuccess = {
   help: "Whether the collector's last collection run succeeded (1) or failed (0).",
   labels: collectorLabels,
   prefixed: false,
+  resourceLabels: ['instance'],
 } as const satisfies MetricDeclaration;
 
 export const collectorLastCollection = {
@@ -31,6 +33,7 @@ export const collectorLastCollection = {
   help: "Unix time in seconds when the collector's last collection run finished.",
   labels: collectorLabels,
   prefixed: false,
+  resourceLabels: ['instance'],
 } as const satisfies MetricDeclaration;
 
 export const configReloads = {
