@@ -109,9 +109,33 @@ function serverCertificate() {
   return certificate;
 }
 
-function status(code: number, reason: string, message: string) {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+interface StatusDetails {
+  readonly name: string;
+  readonly group?: string;
+  readonly kind: string;
 }
+
+/** A Status body as kube-apiserver writes it; `details` for errors about one object. */
+function status(code: number, reason: string, message: string, details?: StatusDetails) {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  };
+}
+
+/** How kube-apiserver names a resource in messages: `pods`, `leases.coordination.k8s.io`. */
+const qualified = (type: ResourceType) => (type.group ? `${type.resource}.${type.group}` : type.resource);
+const detailsOf = (type: ResourceType, name: string): StatusDetails => ({
+  name,
+  ...(type.group ? { group: type.group } : {}),
+  kind: type.resource,
+});
 
 export class TestApiServer {
   readonly types = new Map<string, ResourceType>();
@@ -134,8 +158,10 @@ export class TestApiServer {
   #server: Server | undefined;
   #port = 0;
   #rv = 0;
-  /** Watches and continue tokens from before this resourceVersion get 410 Gone. */
+  /** Watches from before this resourceVersion get 410 Gone. */
   #floor = 0;
+  /** Continue tokens from before this resourceVersion get 410 Gone. */
+  #continueFloor = 0;
   #listDelayMs = 0;
   /** A misbehaving proxy in front: every watch ends right after it starts. */
   endWatchesAtOnce = false;
@@ -233,7 +259,11 @@ export class TestApiServer {
     if (!type.namespaced) delete object.metadata.namespace;
     else object.metadata.namespace ??= 'default';
     if (store.has(objectKey(object)))
-      throw new ConflictError(`${type.resource} "${object.metadata.name}" already exists`, 'AlreadyExists');
+      throw new ConflictError(
+        `${qualified(type)} "${object.metadata.name}" already exists`,
+        'AlreadyExists',
+        detailsOf(type, object.metadata.name),
+      );
     object.metadata.uid ??= randomUUID();
     object.metadata.creationTimestamp ??= new Date().toISOString();
     store.set(objectKey(object), object);
@@ -247,15 +277,20 @@ export class TestApiServer {
     const object = clone(input);
     if (type.namespaced) object.metadata.namespace ??= 'default';
     const current = store.get(objectKey(object));
-    if (!current) throw new NotFoundError(`${type.resource} "${object.metadata.name}" not found`);
+    if (!current)
+      throw new NotFoundError(
+        `${qualified(type)} "${object.metadata.name}" not found`,
+        detailsOf(type, object.metadata.name),
+      );
     if (
       expectedVersion !== undefined &&
       expectedVersion !== '' &&
       expectedVersion !== current.metadata.resourceVersion
     ) {
       throw new ConflictError(
-        `Operation cannot be fulfilled on ${type.resource} "${object.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        `Operation cannot be fulfilled on ${qualified(type)} "${object.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
         'Conflict',
+        detailsOf(type, object.metadata.name),
       );
     }
     object.metadata.uid = current.metadata.uid;
@@ -269,9 +304,36 @@ export class TestApiServer {
     const store = this.#objects.get(typeKeyOf(type)) as Map<string, KubeObject>;
     const key = `${type.namespaced ? (namespace ?? 'default') : ''}/${name}`;
     const current = store.get(key);
-    if (!current) throw new NotFoundError(`${type.resource} "${name}" not found`);
+    if (!current) throw new NotFoundError(`${qualified(type)} "${name}" not found`, detailsOf(type, name));
     store.delete(key);
     return this.#record(type, 'DELETED', clone(current));
+  }
+
+  /**
+   * DELETE of a pod, as kube-apiserver does it: a pod on a node is only marked (deletionTimestamp,
+   * a MODIFIED event) until its kubelet confirms, which no kubelet does here; a zero grace period,
+   * an unscheduled or a finished pod is marked and then removed at once.
+   */
+  #deletePod(namespace: string | undefined, name: string, url: URL): KubeObject {
+    const current = this.get('pods', namespace, name);
+    if (!current) throw new NotFoundError(`pods "${name}" not found`, { name, kind: 'pods' });
+    const requested = url.searchParams.get('gracePeriodSeconds');
+    const spec = current.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
+    const phase = (current.status as { phase?: string } | undefined)?.phase;
+    const immediate = !spec?.nodeName || phase === 'Succeeded' || phase === 'Failed';
+    const grace = immediate ? 0 : Number(requested ?? spec?.terminationGracePeriodSeconds ?? 30);
+    // A second DELETE may only shorten the grace period already granted.
+    const granted = current.metadata.deletionGracePeriodSeconds as number | undefined;
+    if (granted !== undefined && grace >= granted) return current;
+    const marked = this.update('pods', {
+      ...current,
+      metadata: {
+        ...current.metadata,
+        deletionTimestamp: new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        deletionGracePeriodSeconds: grace,
+      },
+    });
+    return grace === 0 ? this.remove('pods', namespace, name) : marked;
   }
 
   get(resource: string, namespace: string | undefined, name: string, group = ''): KubeObject | undefined {
@@ -284,9 +346,15 @@ export class TestApiServer {
 
   // --- Faults -------------------------------------------------------------------------------
 
-  /** Forgets history: watches and continue tokens from before now get 410 Gone. */
-  compact(): void {
+  /**
+   * Forgets history, as etcd compaction does: watches from before now get 410 Gone. Continue
+   * tokens stay good, as kube-apiserver (1.34 and later) serves them from its watch cache's
+   * snapshots; `continueTokens: true` expires them too, as a list served from etcd does (the
+   * watch cache off, an older server, or a restart).
+   */
+  compact(options: { continueTokens?: boolean } = {}): void {
     this.#floor = this.#rv;
+    if (options.continueTokens) this.#continueFloor = this.#rv;
     this.#events.length = 0;
   }
 
@@ -322,7 +390,7 @@ export class TestApiServer {
   /** Stops listening (dropping every connection) and listens again on the same port. */
   async restart(options: { compact?: boolean; downMs?: number } = {}): Promise<void> {
     await this.#close();
-    if (options.compact) this.compact();
+    if (options.compact) this.compact({ continueTokens: true });
     if (options.downMs) await new Promise((resolve) => setTimeout(resolve, options.downMs));
     await this.#listen(this.#port);
   }
@@ -406,7 +474,11 @@ export class TestApiServer {
       if (method === 'GET' && name) {
         const object = this.get(type.resource, namespace, name, type.group);
         if (!object)
-          return this.#send(res, 404, status(404, 'NotFound', `${type.resource} "${name}" not found`));
+          return this.#send(
+            res,
+            404,
+            status(404, 'NotFound', `${qualified(type)} "${name}" not found`, detailsOf(type, name)),
+          );
         return this.#send(res, 200, object);
       }
       if (method === 'GET') return await this.#list(type, namespace, url, res);
@@ -424,12 +496,14 @@ export class TestApiServer {
           this.update(type.resource, body, type.group, body.metadata.resourceVersion),
         );
       }
+      if (method === 'DELETE' && name && type.group === '' && type.resource === 'pods')
+        return this.#send(res, 200, this.#deletePod(namespace, name, url));
       if (method === 'DELETE' && name)
         return this.#send(res, 200, this.remove(type.resource, namespace, name, type.group));
       return this.#send(res, 405, status(405, 'MethodNotAllowed', `${method} is not supported here`));
     } catch (error) {
       if (error instanceof ApiError)
-        return this.#send(res, error.code, status(error.code, error.reason, error.message));
+        return this.#send(res, error.code, status(error.code, error.reason, error.message, error.details));
       return this.#send(res, 500, status(500, 'InternalError', (error as Error).message));
     }
   }
@@ -462,8 +536,15 @@ export class TestApiServer {
   }
 
   #matcher(type: ResourceType, namespace: string | undefined, url: URL): (object: KubeObject) => boolean {
-    const labels = labelMatcher(url.searchParams.get('labelSelector'));
-    const fields = fieldMatcher(url.searchParams.get('fieldSelector'));
+    let labels: ReturnType<typeof labelMatcher>;
+    let fields: ReturnType<typeof fieldMatcher>;
+    try {
+      labels = labelMatcher(url.searchParams.get('labelSelector'));
+      fields = fieldMatcher(url.searchParams.get('fieldSelector'));
+    } catch (error) {
+      // As kube-apiserver answers a selector it cannot parse.
+      throw new ApiError(400, 'BadRequest', (error as Error).message);
+    }
     return (object) =>
       (!type.namespaced || namespace === undefined || object.metadata.namespace === namespace) &&
       labels(object.metadata.labels) &&
@@ -488,7 +569,7 @@ export class TestApiServer {
         rv: number;
         after: string;
       };
-      if (parsed.rv < this.#floor) {
+      if (parsed.rv < this.#continueFloor) {
         return this.#send(
           res,
           410,
@@ -668,21 +749,23 @@ export class TestApiServer {
 class ApiError extends Error {
   readonly code: number;
   readonly reason: string;
-  constructor(code: number, reason: string, message: string) {
+  readonly details: StatusDetails | undefined;
+  constructor(code: number, reason: string, message: string, details?: StatusDetails) {
     super(message);
     this.code = code;
     this.reason = reason;
+    this.details = details;
   }
 }
 
 export class ConflictError extends ApiError {
-  constructor(message: string, reason: 'Conflict' | 'AlreadyExists') {
-    super(409, reason, message);
+  constructor(message: string, reason: 'Conflict' | 'AlreadyExists', details?: StatusDetails) {
+    super(409, reason, message, details);
   }
 }
 
 export class NotFoundError extends ApiError {
-  constructor(message: string) {
-    super(404, 'NotFound', message);
+  constructor(message: string, details?: StatusDetails) {
+    super(404, 'NotFound', message, details);
   }
 }
