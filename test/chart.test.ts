@@ -1,12 +1,11 @@
 /**
- * The Helm chart, rendered for the documented value combinations by test/support/helm-render
- * (Go's text/template + Sprig, what Helm runs; no helm binary exists here), every object
- * validated against the Kubernetes OpenAPI schemas (kubernetes-models; prometheus-operator and
- * cert-manager CRD schemas for theirs), the rendered config loaded by our own loader, and the
- * RBAC checked to follow the enabled instruments.
+ * The Helm chart, rendered by real Helm (test/peers, built from helm.sh/helm/v3) for the
+ * documented value combinations and linted by it, every object validated against the Kubernetes
+ * OpenAPI schemas (kubernetes-models; prometheus-operator and cert-manager CRD schemas for
+ * theirs), the rendered config loaded by our own loader, and the RBAC checked to follow the
+ * enabled instruments. test/real/chart.test.ts applies what it renders to a real API server.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,10 +24,10 @@ import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { parseAllDocuments, stringify } from 'yaml';
 import { buildConfig, parseYaml } from '../lib/config/load.js';
 import { assertGolden } from './support/harness.js';
+import { helm } from './support/helm.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const chart = join(root, 'deploy/chart/sealos-state-metrics');
-let renderer = '';
 let workDir = '';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered objects are walked by known keys; the schemas check their shape
@@ -52,31 +51,12 @@ const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
 
 before(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'ssm-chart-'));
-  renderer = join(workDir, 'helm-render');
-  const build = spawnSync('go', ['build', '-o', renderer, '.'], {
-    cwd: join(root, 'test/support/helm-render'),
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GO111MODULE: 'off',
-      GOPATH: '/usr/share/gocode',
-      GOCACHE: join(tmpdir(), 'ssm-gocache'),
-    },
-  });
-  if (build.error || build.status !== 0) {
-    throw new Error(
-      `cannot build the chart renderer (${build.error?.message ?? build.stderr}); install Debian's golang-go, golang-github-masterminds-sprig-dev and golang-gopkg-yaml.v3-dev (.ci/run does)`,
-    );
-  }
 });
 
 async function renderText(values: object, name = 'ssm'): Promise<string> {
   const file = join(workDir, `values-${Math.random().toString(36).slice(2)}.yaml`);
   await writeFile(file, stringify(values));
-  const args = ['-chart', chart, '-name', name, '-namespace', 'monitoring', '-f', file];
-  const result = spawnSync(renderer, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(result.stderr);
-  return result.stdout;
+  return helm(['template', name, chart, '--namespace', 'monitoring', '-f', file]);
 }
 
 async function render(values: object, name = 'ssm'): Promise<KubeObject[]> {
