@@ -1,6 +1,6 @@
 /**
- * The OTel Collector examples: YAML syntax, pipelines that name only defined components (the
- * check `otelcol validate` makes first), and agreement with our own settings.
+ * The OTel Collector examples agree with our own settings (ports, paths, labels). That they are
+ * valid Collector configs, and work, is checked by the real Collector: test/real/collector.test.ts.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -18,49 +18,8 @@ async function yamlOf(path: string): Promise<Yaml> {
   return parse(await readFile(new URL(path, root), 'utf8'), { strict: true, uniqueKeys: true });
 }
 
-/** What `otelcol validate` refuses first: pipelines naming undefined components, and unused ones. */
-function pipelineProblems(collector: Yaml): string[] {
-  const problems: string[] = [];
-  const used = new Set<string>();
-  for (const [name, pipeline] of Object.entries<Record<string, string[]>>(
-    collector.service?.pipelines ?? {},
-  )) {
-    for (const kind of ['receivers', 'processors', 'exporters'] as const) {
-      for (const component of pipeline[kind] ?? []) {
-        used.add(`${kind}/${component}`);
-        if (!(component in (collector[kind] ?? {})))
-          problems.push(`pipeline ${name} names undefined ${kind} "${component}"`);
-      }
-    }
-    if (!pipeline.receivers?.length || !pipeline.exporters?.length)
-      problems.push(`pipeline ${name} needs receivers and exporters`);
-  }
-  for (const kind of ['receivers', 'processors', 'exporters'] as const) {
-    for (const component of Object.keys(collector[kind] ?? {})) {
-      if (!used.has(`${kind}/${component}`))
-        problems.push(`${kind} "${component}" is defined but in no pipeline`);
-    }
-  }
-  return problems;
-}
-
-test('the checker sees an undefined and an unused component', () => {
-  assert.deepEqual(
-    pipelineProblems({
-      receivers: { otlp: {} },
-      exporters: { debug: {} },
-      service: { pipelines: { metrics: { receivers: ['otlp'], exporters: ['prometheus'] } } },
-    }),
-    [
-      'pipeline metrics names undefined exporters "prometheus"',
-      'exporters "debug" is defined but in no pipeline',
-    ],
-  );
-});
-
-test('sidecar: a valid collector that scrapes our default port and path; the patch mounts its config', async () => {
+test('sidecar: the collector scrapes our default port and path; the patch mounts its config', async () => {
   const collector = await yamlOf('sidecar/collector.yaml');
-  assert.deepEqual(pipelineProblems(collector), []);
   const defaults = configSchema.parse({});
   const scrape = collector.receivers.prometheus.config.scrape_configs[0];
   const port = defaults.server.address.split(':').at(-1);
@@ -76,9 +35,8 @@ test('sidecar: a valid collector that scrapes our default port and path; the pat
   assert.equal(patch.spec.template.spec.volumes[0].name, mount.name);
 });
 
-test('push: a valid gateway collector listening where our example settings send, and those settings load', async () => {
+test('push: the gateway collector listens where our example settings send, and those settings load', async () => {
   const collector = await yamlOf('gateway/collector.yaml');
-  assert.deepEqual(pipelineProblems(collector), []);
   const listen = collector.receivers.otlp.protocols.grpc.endpoint as string;
   const { config } = await loadConfig({
     file: new URL('gateway/sealos-state-metrics.yaml', root).pathname,

@@ -1,5 +1,5 @@
 /**
- * Instances of the CLI as separate processes against one test API server, for leader election:
+ * Instances of the CLI as separate processes against one API server (ours or a real one), for leader election:
  * each gets its own identity and kubeconfig, and is found by the port it logs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -26,6 +26,7 @@ export async function startInstance(
   kubeconfig: string,
   name: string,
   timings: LeaderTimings,
+  extraEnv: Record<string, string> = {},
 ): Promise<Instance> {
   const child = spawn(
     process.execPath,
@@ -41,6 +42,7 @@ export async function startInstance(
         LEADER_ELECTION_LEASE_DURATION: `${timings.leaseMs}ms`,
         LEADER_ELECTION_RENEW_DEADLINE: `${timings.renewDeadlineMs}ms`,
         LEADER_ELECTION_RETRY_PERIOD: `${timings.retryMs}ms`,
+        ...extraEnv,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },

@@ -1,0 +1,284 @@
+/**
+ * The cluster-facing instruments on a real kube-apiserver (test/peers): objects created, changed
+ * and deleted through the API, status written as a kubelet would; 410 Gone forced by etcd
+ * compaction; an API server restart; /metrics auth decided by real TokenReview, SubjectAccessReview
+ * and RBAC.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { App } from '../../lib/app.js';
+import { harnessLogs } from '../support/app.js';
+import { eventually, get } from '../support/http.js';
+import { RealCluster } from '../support/kube/real-cluster.js';
+
+let cluster: RealCluster;
+let app: App;
+const logs = harnessLogs();
+
+const CONFIG = `
+server:
+  address: "127.0.0.1:0"
+enabledCollectors: [node, pod, imagepull]
+identity: real-0
+leaderElection:
+  namespace: monitoring
+  retryPeriod: 200ms
+collectors:
+  node:
+    # The API server stamps creationTimestamp: every node here is new.
+    ignoreNewNodeDuration: 0s
+  pod:
+    restartThreshold: 3
+`;
+
+before(async () => {
+  cluster = await RealCluster.start();
+  await cluster.namespace('monitoring');
+  await cluster.namespace('team-a');
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-real-'));
+  await writeFile(join(dir, 'config.yaml'), CONFIG);
+  app = await App.start({
+    file: join(dir, 'config.yaml'),
+    env: { KUBECONFIG: cluster.kubeconfigPath },
+    logs,
+  });
+});
+
+after(async () => {
+  await app?.stop();
+  await cluster?.stop();
+});
+
+const scrape = async () => (await get(`http://127.0.0.1:${app.server.address().port}/metrics`)).body;
+
+/** Waits until the exposition has (or, with `present` false, lacks) a sample line matching `line`. */
+async function series(line: RegExp, present = true, timeoutMs = 15_000): Promise<string> {
+  return eventually(
+    async () => {
+      const body = await scrape();
+      return line.test(body) === present ? body : undefined;
+    },
+    timeoutMs,
+    `${present ? '' : 'no '}${line}`,
+  ).catch(async (error: Error) => {
+    const body = await scrape();
+    throw new Error(
+      `${error.message}; sealos_ series now:\n${body
+        .split('\n')
+        .filter((l) => l.startsWith('sealos_'))
+        .join('\n')}`,
+    );
+  });
+}
+
+async function node(name: string, conditions: { type: string; status: string }[]) {
+  await cluster.createIfAbsent('/api/v1/nodes', { metadata: { name } });
+  // A kubelet posts its conditions to the status subresource.
+  await cluster.patch(`/api/v1/nodes/${name}/status`, {
+    status: {
+      conditions: conditions.map((c) => ({
+        ...c,
+        reason: 'Test',
+        lastHeartbeatTime: new Date().toISOString(),
+        lastTransitionTime: new Date().toISOString(),
+      })),
+    },
+  });
+}
+
+interface ContainerState {
+  readonly name: string;
+  readonly image: string;
+  readonly restartCount?: number;
+  readonly waiting?: { reason: string; message?: string };
+}
+
+async function pod(namespace: string, name: string, nodeName: string, containers: ContainerState[]) {
+  await cluster.create(`/api/v1/namespaces/${namespace}/pods`, {
+    metadata: { name },
+    spec: { nodeName, containers: containers.map((c) => ({ name: c.name, image: c.image })) },
+  });
+  await podStatus(namespace, name, containers);
+}
+
+async function podStatus(namespace: string, name: string, containers: ContainerState[]) {
+  const startedAt = new Date().toISOString();
+  await cluster.patch(`/api/v1/namespaces/${namespace}/pods/${name}/status`, {
+    status: {
+      phase: 'Pending',
+      startTime: startedAt,
+      containerStatuses: containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: '',
+        ready: false,
+        restartCount: c.restartCount ?? 0,
+        state: c.waiting ? { waiting: c.waiting } : { running: { startedAt } },
+      })),
+    },
+  });
+}
+
+test('node: healthy, a pressure condition makes it unhealthy, a deleted node leaves no series', async () => {
+  await node('real-node-a', [
+    { type: 'Ready', status: 'True' },
+    { type: 'MemoryPressure', status: 'False' },
+  ]);
+  await series(/^sealos_node_healthy\{node="real-node-a"\} 1$/m);
+  await node('real-node-a', [
+    { type: 'Ready', status: 'True' },
+    { type: 'MemoryPressure', status: 'True' },
+  ]);
+  const body = await series(/^sealos_node_healthy\{node="real-node-a"\} 0$/m);
+  assert.match(
+    body,
+    /^sealos_node_condition\{node="real-node-a",condition="MemoryPressure",status="True"\} 1$/m,
+  );
+  await cluster.delete('/api/v1/nodes/real-node-a');
+  await series(/node="real-node-a"/, false);
+});
+
+test('pod: restarts at the threshold are exported, a deleted pod goes', async () => {
+  await pod('team-a', 'crashy', 'real-node-b', [
+    { name: 'app', image: 'busybox:1.36', restartCount: 2 },
+    { name: 'sidecar', image: 'busybox:1.36', restartCount: 0 },
+  ]);
+  // Below the threshold: nothing; at it: the series.
+  await series(/pod="crashy"/, false, 2000);
+  await podStatus('team-a', 'crashy', [
+    { name: 'app', image: 'busybox:1.36', restartCount: 3 },
+    { name: 'sidecar', image: 'busybox:1.36', restartCount: 0 },
+  ]);
+  await series(/^sealos_pod_container_restarts\{namespace="team-a",pod="crashy",container="app"\} 3$/m);
+  // Without a kubelet to confirm, only a zero grace period removes a pod at once.
+  await cluster.delete('/api/v1/namespaces/team-a/pods/crashy?gracePeriodSeconds=0');
+  await series(/pod="crashy"/, false);
+});
+
+test("imagepull: a pull in back-off from the pod status (the original's reason), its cause from the kubelet Event", async () => {
+  await pod('team-a', 'private', 'real-node-b', [
+    {
+      name: 'app',
+      image: 'ghcr.io/acme/private:1',
+      waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "ghcr.io/acme/private:1"' },
+    },
+  ]);
+  const at = new Date().toISOString();
+  await cluster.create('/api/v1/namespaces/team-a/events', {
+    metadata: { name: 'private.1' },
+    involvedObject: {
+      kind: 'Pod',
+      apiVersion: 'v1',
+      namespace: 'team-a',
+      name: 'private',
+      fieldPath: 'spec.containers{app}',
+    },
+    reason: 'Failed',
+    message: 'Failed to pull image "ghcr.io/acme/private:1": failed to authorize: 401 Unauthorized',
+    type: 'Warning',
+    firstTimestamp: at,
+    lastTimestamp: at,
+    count: 1,
+    source: { component: 'kubelet', host: 'real-node-b' },
+  });
+  await series(
+    /^sealos_image_pull_failures\{namespace="team-a",pod="private",node="real-node-b",registry="ghcr.io",image="ghcr.io\/acme\/private:1",reason="back_off_pulling_image",cause="unauthorized"\} 1$/m,
+  );
+  await cluster.delete('/api/v1/namespaces/team-a/pods/private?gracePeriodSeconds=0');
+  await series(/pod="private"/, false);
+});
+
+test('410 Gone after etcd compaction and an API server restart: the informers relist and see changes', async (t) => {
+  // Without leader election, so that the informers live through the restart (a lease not renewed
+  // while the API server is down would hand the instrument over, and it would start afresh).
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-real-410-'));
+  await writeFile(
+    join(dir, 'config.yaml'),
+    'server:\n  address: "127.0.0.1:0"\nenabledCollectors: [pod]\nleaderElection:\n  enabled: false\ncollectors:\n  pod:\n    restartThreshold: 3\n',
+  );
+  const ownLogs = harnessLogs();
+  const own = await App.start({
+    file: join(dir, 'config.yaml'),
+    env: { KUBECONFIG: cluster.kubeconfigPath },
+    logs: ownLogs,
+  });
+  t.after(() => own.stop());
+  const ownScrape = async () => (await get(`http://127.0.0.1:${own.server.address().port}/metrics`)).body;
+  const until = (line: RegExp, timeoutMs = 15_000) =>
+    eventually(async () => (line.test(await ownScrape()) ? true : undefined), timeoutMs, String(line));
+
+  await pod('team-a', 'survivor', 'real-node-b', [{ name: 'app', image: 'busybox:1.36', restartCount: 4 }]);
+  await until(/pod="survivor",container="app"\} 4$/m);
+  // The watch cache keeps its history through an etcd compaction; a restarted API server starts
+  // its cache afresh, so the informers' resourceVersions are then too old: 410, and a relist.
+  await cluster.compact();
+  await cluster.restartApiServer();
+  await podStatus('team-a', 'survivor', [{ name: 'app', image: 'busybox:1.36', restartCount: 6 }]);
+  await until(/pod="survivor",container="app"\} 6$/m, 30_000);
+  const relisted = ownLogs.lines.filter((line) => line.includes('resourceVersion expired, relisting'));
+  assert.ok(
+    relisted.length > 0,
+    `the informers met 410 Gone and relisted; logs:\n${ownLogs.lines.slice(-20).join('')}`,
+  );
+  await cluster.delete('/api/v1/namespaces/team-a/pods/survivor?gracePeriodSeconds=0');
+  await until(/^(?![\s\S]*pod="survivor")/);
+});
+
+test('/metrics auth: real TokenReview and SubjectAccessReview, decided by RBAC', async (t) => {
+  // The app reviews tokens as its own ServiceAccount, with only the rights the chart grants it.
+  await cluster.namespace('monitoring');
+  await cluster.create('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+    metadata: { name: 'ssm-reviewer' },
+    rules: [
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ],
+  });
+  await cluster.create('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    metadata: { name: 'ssm-reviewer' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'ssm-reviewer' },
+    subjects: [{ kind: 'ServiceAccount', name: 'ssm', namespace: 'monitoring' }],
+  });
+  await cluster.create('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+    metadata: { name: 'ssm-metrics-reader' },
+    rules: [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }],
+  });
+  await cluster.create('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    metadata: { name: 'ssm-metrics-reader' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'ssm-metrics-reader' },
+    subjects: [{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'monitoring' }],
+  });
+  const authLogs = harnessLogs();
+  const secured = await App.start({
+    env: {
+      KUBECONFIG: await cluster.serviceAccountKubeconfig('monitoring', 'ssm'),
+      SERVER_ADDRESS: '127.0.0.1:0',
+      SERVER_AUTH_ENABLED: 'true',
+      ENABLED_COLLECTORS: 'zombie',
+      COLLECTORS_ZOMBIE_PROC_PATH: join(import.meta.dirname, '../../instruments/zombie/testdata/proc'),
+    },
+    logs: authLogs,
+  });
+  t.after(() => secured.stop());
+  const url = `http://127.0.0.1:${secured.server.address().port}/metrics`;
+  const prometheus = await cluster.serviceAccountToken('monitoring', 'prometheus');
+  const stranger = await cluster.serviceAccountToken('team-a', 'stranger');
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  assert.equal((await get(url)).status, 401);
+  assert.equal((await get(url, bearer(`${prometheus.slice(0, -4)}AAAA`))).status, 401, 'a forged signature');
+  assert.equal((await get(url, bearer(stranger))).status, 403, 'a valid token RBAC does not allow');
+  const allowed = await get(url, bearer(prometheus));
+  assert.equal(allowed.status, 200);
+  assert.match(allowed.body, /^sealos_zombie_processes\{/m);
+  // A real token of the allowed account, but minted for another audience.
+  const elsewhere = await cluster.serviceAccountToken('monitoring', 'prometheus', {
+    audiences: ['https://vault.example'],
+  });
+  assert.equal((await get(url, bearer(elsewhere))).status, 401, 'a token for another audience');
+  const text = authLogs.lines.join('');
+  assert.ok(!text.includes(prometheus) && !text.includes(stranger), 'no token in the logs');
+});
