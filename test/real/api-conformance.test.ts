@@ -7,14 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  ApiextensionsV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  Watch,
-} from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { KUBEBLOCKS_CLUSTERS, type ResourceType, TestApiServer } from '../support/kube/api-server.js';
 import { RealCluster } from '../support/kube/real-cluster.js';
 
@@ -56,43 +49,7 @@ async function realBackend(): Promise<Backend> {
     name: 'kube-apiserver',
     kubeconfigPath: cluster.kubeconfigPath,
     namespace: (name) => cluster.namespace(name),
-    serve: async (type) => {
-      const kind = type.kind;
-      const crds = client(cluster.kubeconfigPath).makeApiClient(ApiextensionsV1Api);
-      await crds.createCustomResourceDefinition({
-        body: {
-          metadata: { name: `${type.resource}.${type.group}` },
-          spec: {
-            group: type.group,
-            scope: type.namespaced ? 'Namespaced' : 'Cluster',
-            names: { plural: type.resource, kind, singular: kind.toLowerCase(), listKind: `${kind}List` },
-            versions: [
-              {
-                name: type.version,
-                served: true,
-                storage: true,
-                schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
-              },
-            ],
-          },
-        },
-      });
-      // Established, and the new path served (discovery follows a moment later).
-      const custom = client(cluster.kubeconfigPath).makeApiClient(CustomObjectsApi);
-      for (let i = 0; ; i++) {
-        try {
-          await custom.listClusterCustomObject({
-            group: type.group,
-            version: type.version,
-            plural: type.resource,
-          });
-          return;
-        } catch (error) {
-          if (i > 100) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-    },
+    serve: (type) => cluster.serveCustomResource(type),
     compact: async () => {
       await cluster.compact();
     },

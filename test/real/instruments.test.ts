@@ -1,8 +1,9 @@
 /**
- * The cluster-facing instruments on a real kube-apiserver (test/peers): objects created, changed
- * and deleted through the API, status written as a kubelet would; 410 Gone forced by etcd
- * compaction; an API server restart; /metrics auth decided by real TokenReview, SubjectAccessReview
- * and RBAC.
+ * The cluster-facing instruments on a real kube-apiserver (test/peers): node, pod, imagepull,
+ * crds, zombie's node-scoped pod watch and database (KubeBlocks' Cluster CRD, real PostgreSQL),
+ * on objects created, changed and deleted through the API, status written as a kubelet would;
+ * 410 Gone after etcd compaction and an API server restart; /metrics auth decided by real
+ * TokenReview, SubjectAccessReview and RBAC.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -11,17 +12,35 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { App } from '../../lib/app.js';
 import { harnessLogs } from '../support/app.js';
+import { TEST_ADMIN } from '../support/database-servers.js';
 import { eventually, get } from '../support/http.js';
 import { RealCluster } from '../support/kube/real-cluster.js';
 
 let cluster: RealCluster;
 let app: App;
+/** Every app started here, stopped before the cluster. */
+const apps: App[] = [];
 const logs = harnessLogs();
+
+const GADGETS = {
+  group: 'example.com',
+  version: 'v1',
+  resource: 'gadgets',
+  kind: 'Gadget',
+  namespaced: true,
+};
+const KUBEBLOCKS_CLUSTERS = {
+  group: 'apps.kubeblocks.io',
+  version: 'v1alpha1',
+  resource: 'clusters',
+  kind: 'Cluster',
+  namespaced: true,
+};
 
 const CONFIG = `
 server:
   address: "127.0.0.1:0"
-enabledCollectors: [node, pod, imagepull]
+enabledCollectors: [node, pod, imagepull, crds]
 identity: real-0
 leaderElection:
   namespace: monitoring
@@ -32,47 +51,66 @@ collectors:
     ignoreNewNodeDuration: 0s
   pod:
     restartThreshold: 3
+  crds:
+    crds:
+      - name: gadgets
+        gvr: { group: example.com, version: v1, resource: gadgets }
+        commonLabels: { namespace: metadata.namespace, gadget: metadata.name }
+        metrics:
+          - { type: gauge, name: gadget_replicas, path: spec.replicas }
+          - { type: string_state, name: gadget_phase, path: status.phase }
 `;
 
 before(async () => {
   cluster = await RealCluster.start();
   await cluster.namespace('monitoring');
   await cluster.namespace('team-a');
-  const dir = await mkdtemp(join(tmpdir(), 'ssm-real-'));
-  await writeFile(join(dir, 'config.yaml'), CONFIG);
-  app = await App.start({
-    file: join(dir, 'config.yaml'),
-    env: { KUBECONFIG: cluster.kubeconfigPath },
-    logs,
-  });
+  await cluster.serveCustomResource(GADGETS);
+  app = await startApp(CONFIG, logs);
 });
 
 after(async () => {
-  await app?.stop();
+  for (const started of apps) await started.stop();
   await cluster?.stop();
 });
 
-const scrape = async () => (await get(`http://127.0.0.1:${app.server.address().port}/metrics`)).body;
+/** An app on the real cluster with `config` (YAML), as the admin; stopped after the last test. */
+async function startApp(
+  config: string,
+  appLogs = harnessLogs(),
+  env: Record<string, string> = {},
+): Promise<App> {
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-real-'));
+  await writeFile(join(dir, 'config.yaml'), config);
+  const started = await App.start({
+    file: join(dir, 'config.yaml'),
+    env: { KUBECONFIG: cluster.kubeconfigPath, ...env },
+    logs: appLogs,
+  });
+  apps.push(started);
+  return started;
+}
 
-/** Waits until the exposition has (or, with `present` false, lacks) a sample line matching `line`. */
-async function series(line: RegExp, present = true, timeoutMs = 15_000): Promise<string> {
+/**
+ * Waits until `target`'s exposition has (or, with `present` false, lacks) a sample line matching
+ * `line`; the sealos_ series in the error if it never does.
+ */
+function until(target: App, line: RegExp, present = true, timeoutMs = 15_000): Promise<string> {
+  const read = async () => (await get(`http://127.0.0.1:${target.server.address().port}/metrics`)).body;
   return eventually(
     async () => {
-      const body = await scrape();
+      const body = await read();
       return line.test(body) === present ? body : undefined;
     },
     timeoutMs,
     `${present ? '' : 'no '}${line}`,
   ).catch(async (error: Error) => {
-    const body = await scrape();
-    throw new Error(
-      `${error.message}; sealos_ series now:\n${body
-        .split('\n')
-        .filter((l) => l.startsWith('sealos_'))
-        .join('\n')}`,
-    );
+    const now = (await read()).split('\n').filter((l) => l.startsWith('sealos_'));
+    throw new Error(`${error.message}; sealos_ series now:\n${now.join('\n')}`);
   });
 }
+
+const series = (line: RegExp, present = true, timeoutMs = 15_000) => until(app, line, present, timeoutMs);
 
 async function node(name: string, conditions: { type: string; status: string }[]) {
   await cluster.createIfAbsent('/api/v1/nodes', { metadata: { name } });
@@ -191,40 +229,139 @@ test("imagepull: a pull in back-off from the pod status (the original's reason),
   await series(/pod="private"/, false);
 });
 
-test('410 Gone after etcd compaction and an API server restart: the informers relist and see changes', async (t) => {
+test('crds: a custom resource of an installed CRD, created, changed and deleted', async () => {
+  const gadgets = '/apis/example.com/v1/namespaces/team-a/gadgets';
+  await cluster.create(gadgets, {
+    apiVersion: 'example.com/v1',
+    kind: 'Gadget',
+    metadata: { name: 'g1' },
+    spec: { replicas: 2 },
+    status: { phase: 'Pending' },
+  });
+  await series(/^sealos_gadget_replicas\{gadget="g1",namespace="team-a"\} 2$/m);
+  await series(/^sealos_gadget_phase\{gadget="g1",namespace="team-a",state="Pending"\} 1$/m);
+  await cluster.patch(`${gadgets}/g1`, { spec: { replicas: 5 }, status: { phase: 'Running' } });
+  const body = await series(/^sealos_gadget_replicas\{gadget="g1",namespace="team-a"\} 5$/m);
+  assert.match(body, /^sealos_gadget_phase\{gadget="g1",namespace="team-a",state="Running"\} 1$/m);
+  await cluster.delete(`${gadgets}/g1`);
+  await series(/gadget="g1"/, false);
+});
+
+test("zombie: its pod watch is scoped to this node: another node's pod cannot claim a container", async () => {
+  const idA = '3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b2a3f4e';
+  const idB = '9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a';
+  await cluster.namespace('shop');
+  await pod('shop', 'web-7d9f', 'node-a', [{ name: 'app', image: 'busybox:1.36' }]);
+  await pod('shop', 'impostor', 'node-b', [{ name: 'app', image: 'busybox:1.36' }]);
+  // The kubelet reports the container IDs in the status.
+  for (const [name, id] of [
+    ['web-7d9f', idA],
+    ['impostor', idB],
+  ] as const) {
+    await cluster.patch(`/api/v1/namespaces/shop/pods/${name}/status`, {
+      status: {
+        containerStatuses: [
+          {
+            name: 'app',
+            image: 'busybox:1.36',
+            imageID: '',
+            ready: true,
+            restartCount: 0,
+            containerID: `containerd://${id}`,
+            state: { running: { startedAt: new Date().toISOString() } },
+          },
+        ],
+      },
+    });
+  }
+  const zombie = await startApp(
+    'server:\n  address: "127.0.0.1:0"\nenabledCollectors: [zombie]\n',
+    harnessLogs(),
+    {
+      NODE_NAME: 'node-a',
+      COLLECTORS_ZOMBIE_PROC_PATH: join(import.meta.dirname, '../../instruments/zombie/testdata/proc'),
+    },
+  );
+  const body = await until(zombie, /pod="web-7d9f"/);
+  const zombies = body
+    .split('\n')
+    .filter((line) => line.startsWith('sealos_zombie_processes{'))
+    .sort();
+  assert.deepEqual(zombies, [
+    'sealos_zombie_processes{node="node-a",namespace="",pod="",container_id=""} 1',
+    // node-b's pod claims this container id; this node's watch never sees it.
+    `sealos_zombie_processes{node="node-a",namespace="",pod="",container_id="${idB.slice(0, 12)}"} 1`,
+    `sealos_zombie_processes{node="node-a",namespace="shop",pod="web-7d9f",container_id="${idA.slice(0, 12)}"} 3`,
+  ]);
+});
+
+test("database: KubeBlocks' Cluster CRD installed, discovery by Clusters, a real PostgreSQL behind one", async () => {
+  await cluster.serveCustomResource(KUBEBLOCKS_CLUSTERS);
+  await cluster.namespace('dbs');
+  const clusters = '/apis/apps.kubeblocks.io/v1alpha1/namespaces/dbs/clusters';
+  const kubeblocksCluster = (name: string) => ({
+    apiVersion: 'apps.kubeblocks.io/v1alpha1',
+    kind: 'Cluster',
+    metadata: { name, labels: { 'clusterdefinition.kubeblocks.io/name': 'postgresql' } },
+    spec: { clusterDefinitionRef: 'postgresql', componentSpecs: [{ name: 'postgresql', replicas: 1 }] },
+    status: { phase: 'Running' },
+  });
+  await cluster.create(clusters, kubeblocksCluster('pg-up'));
+  await cluster.create(clusters, kubeblocksCluster('pg-nosecret'));
+  const b64 = (value: string) => Buffer.from(value).toString('base64');
+  await cluster.create('/api/v1/namespaces/dbs/secrets', {
+    metadata: { name: 'pg-up-conn-credential', labels: { 'app.kubernetes.io/managed-by': 'kubeblocks' } },
+    type: 'Opaque',
+    data: {
+      username: b64(TEST_ADMIN.user),
+      password: b64(TEST_ADMIN.password),
+      host: b64('127.0.0.1'),
+      port: b64('5432'),
+    },
+  });
+  const database = await startApp(
+    'server:\n  address: "127.0.0.1:0"\nenabledCollectors: [database]\nleaderElection:\n  enabled: false\ncollectors:\n  database:\n    discovery: clusters\n    namespaces: [dbs]\n',
+  );
+  const body = await until(database, /^sealos_database_total\{type="all"\} 2$/m, true, 30_000);
+  const stable = body
+    .split('\n')
+    .filter((line) => /^sealos_database_(connectivity|check_error)\{/.test(line))
+    .sort();
+  assert.deepEqual(stable, [
+    'sealos_database_check_error{namespace="dbs",database="pg-nosecret",type="postgresql",reason="secret_missing"} 1',
+    'sealos_database_connectivity{namespace="dbs",database="pg-nosecret",type="postgresql"} 0',
+    'sealos_database_connectivity{namespace="dbs",database="pg-up",type="postgresql"} 1',
+  ]);
+  // The password is read from the Secret and used; it is never exported.
+  assert.ok(!body.includes(TEST_ADMIN.password));
+});
+
+test('410 Gone after etcd compaction and an API server restart: the informers relist and see changes', async () => {
   // Without leader election, so that the informers live through the restart (a lease not renewed
   // while the API server is down would hand the instrument over, and it would start afresh).
-  const dir = await mkdtemp(join(tmpdir(), 'ssm-real-410-'));
-  await writeFile(
-    join(dir, 'config.yaml'),
-    'server:\n  address: "127.0.0.1:0"\nenabledCollectors: [pod]\nleaderElection:\n  enabled: false\ncollectors:\n  pod:\n    restartThreshold: 3\n',
-  );
   const ownLogs = harnessLogs();
-  const own = await App.start({
-    file: join(dir, 'config.yaml'),
-    env: { KUBECONFIG: cluster.kubeconfigPath },
-    logs: ownLogs,
-  });
-  t.after(() => own.stop());
-  const ownScrape = async () => (await get(`http://127.0.0.1:${own.server.address().port}/metrics`)).body;
-  const until = (line: RegExp, timeoutMs = 15_000) =>
-    eventually(async () => (line.test(await ownScrape()) ? true : undefined), timeoutMs, String(line));
+  const own = await startApp(
+    'server:\n  address: "127.0.0.1:0"\nenabledCollectors: [pod]\nleaderElection:\n  enabled: false\ncollectors:\n  pod:\n    restartThreshold: 3\n',
+    ownLogs,
+  );
+  const ownSeries = (line: RegExp, present = true, timeoutMs = 15_000) =>
+    until(own, line, present, timeoutMs);
 
   await pod('team-a', 'survivor', 'real-node-b', [{ name: 'app', image: 'busybox:1.36', restartCount: 4 }]);
-  await until(/pod="survivor",container="app"\} 4$/m);
+  await ownSeries(/pod="survivor",container="app"\} 4$/m);
   // The watch cache keeps its history through an etcd compaction; a restarted API server starts
   // its cache afresh, so the informers' resourceVersions are then too old: 410, and a relist.
   await cluster.compact();
   await cluster.restartApiServer();
   await podStatus('team-a', 'survivor', [{ name: 'app', image: 'busybox:1.36', restartCount: 6 }]);
-  await until(/pod="survivor",container="app"\} 6$/m, 30_000);
+  await ownSeries(/pod="survivor",container="app"\} 6$/m, true, 30_000);
   const relisted = ownLogs.lines.filter((line) => line.includes('resourceVersion expired, relisting'));
   assert.ok(
     relisted.length > 0,
     `the informers met 410 Gone and relisted; logs:\n${ownLogs.lines.slice(-20).join('')}`,
   );
   await cluster.delete('/api/v1/namespaces/team-a/pods/survivor?gracePeriodSeconds=0');
-  await until(/^(?![\s\S]*pod="survivor")/);
+  await ownSeries(/pod="survivor"/, false);
 });
 
 test('/metrics auth: real TokenReview and SubjectAccessReview, decided by RBAC', async (t) => {

@@ -14,6 +14,10 @@ export function startProcess(dir: string, name: string, binary: string, args: st
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  // A test process that ends without stopping its peers (a failed hook, a timeout) takes them along.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   return child;
 }
 

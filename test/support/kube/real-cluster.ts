@@ -164,6 +164,48 @@ export class RealCluster {
     if (response.status !== 404) expectOk(response, `DELETE ${path}`);
   }
 
+  /**
+   * Serves a custom resource type: a CRD with a schema that keeps any field (and no status
+   * subresource, so a test may write status on create), once it is Established and served.
+   */
+  async serveCustomResource(type: {
+    group: string;
+    version: string;
+    resource: string;
+    kind: string;
+    namespaced: boolean;
+  }): Promise<void> {
+    const name = `${type.resource}.${type.group}`;
+    await this.createIfAbsent('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      metadata: { name },
+      spec: {
+        group: type.group,
+        scope: type.namespaced ? 'Namespaced' : 'Cluster',
+        names: {
+          plural: type.resource,
+          singular: type.kind.toLowerCase(),
+          kind: type.kind,
+          listKind: `${type.kind}List`,
+        },
+        versions: [
+          {
+            name: type.version,
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const list = await this.request('GET', `/apis/${type.group}/${type.version}/${type.resource}`);
+      if (list.status === 200) return;
+      if (Date.now() > deadline) throw new Error(`CRD ${name} not served: ${list.status} ${list.text}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   /** A namespace and its `default` ServiceAccount, which admission requires of every pod. */
   async namespace(name: string): Promise<void> {
     await this.createIfAbsent('/api/v1/namespaces', { metadata: { name } });
