@@ -76,6 +76,11 @@ function pod(name: string, labels: Record<string, string> = {}, nodeName = 'node
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What statusOf() gives for a Status about one object. */
+function failure(code: number, reason: string, name: string, kind: string) {
+  return { code, kind: 'Status', status: 'Failure', reason, statusCode: code, details: { name, kind } };
+}
+
 /** The part of an error's Status body a client acts on. */
 function statusOf(error: unknown) {
   const { code, body } = error as { code?: number; body?: string };
@@ -249,38 +254,17 @@ for (const start of [fakeBackend, realBackend]) {
           body: { ...created, spec: { holderIdentity: 'c' } },
         })
         .catch(statusOf);
-      assert.deepEqual(stale, {
-        code: 409,
-        kind: 'Status',
-        status: 'Failure',
-        reason: 'Conflict',
-        statusCode: 409,
-        details: { name: 'l', kind: 'leases' },
-      });
+      assert.deepEqual(stale, failure(409, 'Conflict', 'l', 'leases'));
       const again = await leases
         .createNamespacedLease({ namespace: 'monitoring', body: { metadata: { name: 'l' }, spec: {} } })
         .catch(statusOf);
-      assert.deepEqual(again, {
-        code: 409,
-        kind: 'Status',
-        status: 'Failure',
-        reason: 'AlreadyExists',
-        statusCode: 409,
-        details: { name: 'l', kind: 'leases' },
-      });
+      assert.deepEqual(again, failure(409, 'AlreadyExists', 'l', 'leases'));
     });
 
     test('status codes and Status bodies: 404 for a missing object, 400 for a bad selector', async () => {
       await backend.namespace('errors');
       const missing = await core.readNamespacedPod({ namespace: 'errors', name: 'nope' }).catch(statusOf);
-      assert.deepEqual(missing, {
-        code: 404,
-        kind: 'Status',
-        status: 'Failure',
-        reason: 'NotFound',
-        statusCode: 404,
-        details: { name: 'nope', kind: 'pods' },
-      });
+      assert.deepEqual(missing, failure(404, 'NotFound', 'nope', 'pods'));
       const badSelector = await core
         .listNamespacedPod({ namespace: 'errors', labelSelector: 'app in (web' })
         .then(() => assert.fail('a bad selector is refused'), statusOf);

@@ -1,13 +1,15 @@
 /**
  * The test API server checked against real clients: @kubernetes/client-node through a kubeconfig,
- * and kubectl.
+ * and kubectl; its fault knobs (dropped watches, etcd-served continue tokens, injected errors,
+ * restarts). What it shares with a real kube-apiserver (leases, custom resources, pagination,
+ * watches, Status bodies) is one suite against both: test/real/api-conformance.test.ts.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
-import { KUBEBLOCKS_CLUSTERS, TestApiServer } from './api-server.js';
+import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { TestApiServer } from './api-server.js';
 
 function pod(name: string, labels: Record<string, string> = {}, nodeName = 'node-a') {
   return {
@@ -131,34 +133,6 @@ test('watch streams events after a resourceVersion, follows selectors, sends boo
   assert.deepEqual(expired, { type: 'ERROR', code: 410 });
 });
 
-test('leases: optimistic concurrency gives 409 on a stale resourceVersion', async (t) => {
-  const server = await TestApiServer.start();
-  t.after(() => server.stop());
-  const leases = (await client(server)).makeApiClient(CoordinationV1Api);
-  const created = await leases.createNamespacedLease({
-    namespace: 'monitoring',
-    body: { metadata: { name: 'l' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } },
-  });
-  const updated = await leases.replaceNamespacedLease({
-    name: 'l',
-    namespace: 'monitoring',
-    body: { ...created, spec: { ...created.spec, holderIdentity: 'b' } },
-  });
-  assert.equal(updated.spec?.holderIdentity, 'b');
-  await assert.rejects(
-    leases.replaceNamespacedLease({
-      name: 'l',
-      namespace: 'monitoring',
-      body: { ...created, spec: { holderIdentity: 'c' } },
-    }),
-    (e: { code?: number }) => e.code === 409,
-  );
-  await assert.rejects(
-    leases.createNamespacedLease({ namespace: 'monitoring', body: { metadata: { name: 'l' }, spec: {} } }),
-    (e: { code?: number }) => e.code === 409,
-  );
-});
-
 test('injected faults, Retry-After, and a restart on the same port', async (t) => {
   const server = await TestApiServer.start();
   t.after(() => server.stop());
@@ -197,49 +171,4 @@ test('kubectl talks to it: discovery, get with selectors, JSON output', async (t
   );
   const names = await kubectl('get', 'nodes,pods', '-A', '-o', 'name');
   assert.deepEqual(names.trim().split('\n').sort(), ['pod/db-1', 'pod/web-1']);
-});
-
-test('custom resources by group/version/resource: list and watch through client-node', async (t) => {
-  const server = await TestApiServer.start();
-  t.after(() => server.stop());
-  server.registerType(KUBEBLOCKS_CLUSTERS);
-  server.create(
-    'clusters',
-    { metadata: { name: 'pg-1', namespace: 'ns-a' }, spec: { clusterDefinitionRef: 'postgresql' } },
-    'apps.kubeblocks.io',
-  );
-  const kc = await client(server);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const list = (await custom.listClusterCustomObject({
-    group: 'apps.kubeblocks.io',
-    version: 'v1alpha1',
-    plural: 'clusters',
-  })) as {
-    items: { metadata: { name: string }; kind: string; apiVersion: string }[];
-    metadata: { resourceVersion: string };
-  };
-  assert.deepEqual(
-    list.items.map((i) => [i.metadata.name, i.kind, i.apiVersion]),
-    [['pg-1', 'Cluster', 'apps.kubeblocks.io/v1alpha1']],
-  );
-  const seen: string[] = [];
-  await new Watch(kc).watch(
-    '/apis/apps.kubeblocks.io/v1alpha1/namespaces/ns-a/clusters',
-    { resourceVersion: list.metadata.resourceVersion },
-    (type, object) => seen.push(`${type} ${object.metadata.name}`),
-    () => {},
-  );
-  server.create(
-    'clusters',
-    { metadata: { name: 'redis-1', namespace: 'ns-a' }, spec: {} },
-    'apps.kubeblocks.io',
-  );
-  server.create(
-    'clusters',
-    { metadata: { name: 'other', namespace: 'ns-b' }, spec: {} },
-    'apps.kubeblocks.io',
-  );
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.deepEqual(seen, ['ADDED redis-1']);
-  server.dropWatches();
 });
