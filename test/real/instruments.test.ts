@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { App } from '../../lib/app.js';
 import { harnessLogs } from '../support/app.js';
 import { TEST_ADMIN } from '../support/database-servers.js';
 import { eventually, get } from '../support/http.js';
+import { TestApiServer } from '../support/kube/api-server.js';
 import { RealCluster } from '../support/kube/real-cluster.js';
 
 let cluster: RealCluster;
@@ -49,6 +50,7 @@ collectors:
   node:
     # The API server stamps creationTimestamp: every node here is new.
     ignoreNewNodeDuration: 0s
+    kubeletMetricsCheckInterval: 5s
   pod:
     restartThreshold: 3
   crds:
@@ -177,6 +179,38 @@ test('node: healthy, a pressure condition makes it unhealthy, a deleted node lea
   );
   await cluster.delete('/api/v1/nodes/real-node-a');
   await series(/node="real-node-a"/, false);
+});
+
+test('node: kubelet metrics through the aggregation layer, from a stand-in metrics-server', async (t) => {
+  // metrics.k8s.io is an aggregated API: kube-apiserver proxies it to metrics-server, for which
+  // our test API server stands in (it serves NodeMetrics), registered as metrics-server is.
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((candidate) => candidate?.family === 'IPv4' && !candidate.internal)?.address;
+  assert.ok(
+    address,
+    'a non-loopback IPv4 address for the endpoints of the stand-in (endpoints refuse 127.0.0.0/8)',
+  );
+  const metricsServer = await TestApiServer.start({ token: undefined, host: address });
+  t.after(() => metricsServer.stop());
+  await node('real-node-m', [{ type: 'Ready', status: 'True' }]);
+  metricsServer.create(
+    'nodes',
+    {
+      metadata: { name: 'real-node-m' },
+      timestamp: new Date().toISOString(),
+      window: '20s',
+      usage: { cpu: '100m', memory: '1Gi' },
+    },
+    'metrics.k8s.io',
+  );
+  await cluster.serveNodeMetrics(address, metricsServer.port);
+  await series(/^sealos_node_kubelet_metrics_available\{node="real-node-m"\} 1$/m, true, 20_000);
+  // The request reached the stand-in through the aggregator, as the front proxy.
+  assert.ok(
+    metricsServer.requests.some((request) => request.startsWith('GET /apis/metrics.k8s.io/v1beta1/nodes')),
+  );
+  await cluster.delete('/api/v1/nodes/real-node-m');
 });
 
 test('pod: restarts at the threshold are exported, a deleted pod goes', async () => {

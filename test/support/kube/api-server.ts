@@ -94,6 +94,8 @@ export interface ApiServerOptions {
   /** Bearer token the server requires; clients get it through the kubeconfig. */
   readonly token?: string;
   readonly bookmarkIntervalMs?: number;
+  /** The address to listen on: 127.0.0.1 unless a real API server must reach it (see serveNodeMetrics). */
+  readonly host?: string;
 }
 
 const apiVersionOf = (type: ResourceType) =>
@@ -181,7 +183,11 @@ export class TestApiServer {
   }
 
   get url(): string {
-    return `https://127.0.0.1:${this.#port}`;
+    return `https://${this.#options.host ?? '127.0.0.1'}:${this.#port}`;
+  }
+
+  get port(): number {
+    return this.#port;
   }
 
   get kubeconfigPath(): string {
@@ -410,7 +416,7 @@ export class TestApiServer {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, this.#options.host ?? '127.0.0.1', () => resolve());
     });
     this.#server = server as unknown as Server;
     this.#port = (server.address() as AddressInfo).port;

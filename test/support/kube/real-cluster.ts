@@ -96,6 +96,16 @@ export class RealCluster {
       // Tests compact etcd themselves, when they mean to.
       '--etcd-compaction-interval=0',
       '--enable-priority-and-fairness=false',
+      // The aggregation layer, for metrics.k8s.io served by a stand-in metrics-server. Routing to
+      // the Service's endpoints: no kube-proxy here to reach a ClusterIP.
+      `--requestheader-client-ca-file=${pki.ca}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      `--proxy-client-cert-file=${join(dir, 'front-proxy-client.crt')}`,
+      `--proxy-client-key-file=${join(dir, 'front-proxy-client.key')}`,
+      '--enable-aggregator-routing=true',
       '--profiling=false',
       `--cert-dir=${join(dir, 'apiserver-certs')}`,
     ];
@@ -203,6 +213,58 @@ export class RealCluster {
       if (list.status === 200) return;
       if (Date.now() > deadline) throw new Error(`CRD ${name} not served: ${list.status} ${list.text}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * Registers an aggregated API server for metrics.k8s.io/v1beta1 at `host:port` (as
+   * metrics-server is registered: an APIService, a Service and its endpoints) and waits until the
+   * aggregator reports it Available and proxies to it. The host may not be loopback: endpoints
+   * refuse 127.0.0.0/8.
+   */
+  async serveNodeMetrics(host: string, port: number): Promise<void> {
+    const namespace = 'kube-system';
+    const name = 'metrics-server';
+    await this.createIfAbsent(`/api/v1/namespaces/${namespace}/services`, {
+      metadata: { name },
+      spec: { ports: [{ name: 'https', port: 443, targetPort: port, protocol: 'TCP' }] },
+    });
+    await this.createIfAbsent(`/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`, {
+      metadata: { name: `${name}-stand-in`, labels: { 'kubernetes.io/service-name': name } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: [host], conditions: { ready: true } }],
+      ports: [{ name: 'https', port, protocol: 'TCP' }],
+    });
+    await this.createIfAbsent(`/api/v1/namespaces/${namespace}/endpoints`, {
+      metadata: { name },
+      subsets: [{ addresses: [{ ip: host }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
+    });
+    await this.createIfAbsent('/apis/apiregistration.k8s.io/v1/apiservices', {
+      metadata: { name: 'v1beta1.metrics.k8s.io' },
+      spec: {
+        service: { namespace, name, port: 443 },
+        group: 'metrics.k8s.io',
+        version: 'v1beta1',
+        // The stand-in's certificate is self-signed, as a metrics-server's often is.
+        insecureSkipTLSVerify: true,
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+      },
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const nodes = await this.request('GET', '/apis/metrics.k8s.io/v1beta1/nodes');
+      if (nodes.status === 200) return;
+      if (Date.now() > deadline) {
+        const service = await this.request(
+          'GET',
+          '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io',
+        );
+        throw new Error(
+          `metrics.k8s.io not served: ${nodes.status} ${nodes.text}; ${JSON.stringify(service.body?.status)}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 
@@ -333,6 +395,8 @@ function makePki(dir: string): Pki {
   ]);
   // system:masters: the group bootstrap RBAC binds to cluster-admin.
   signed('admin', '/O=system:masters/CN=ssm-test-admin', ['extendedKeyUsage=clientAuth']);
+  // What the aggregator presents to an aggregated API server (metrics.k8s.io).
+  signed('front-proxy-client', '/CN=front-proxy-client', ['extendedKeyUsage=clientAuth']);
   openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', at('sa.key'));
   openssl('pkey', '-in', at('sa.key'), '-pubout', '-out', at('sa.pub'));
   return {
