@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { freePorts, startProcess, stopProcess, waitFor } from '../peer-process.js';
 import { peerPath } from '../peers.js';
 
-export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 export interface ApiResponse {
   readonly status: number;
@@ -316,18 +316,6 @@ export class RealCluster {
     if (compaction.status !== 200) throw new Error(`etcd compaction failed: ${compaction.text}`);
     return revision;
   }
-
-  /** What kube-apiserver logged so far (for a failing test's message). */
-  apiServerLog(): Promise<string> {
-    return readFile(join(this.dir, 'kube-apiserver.log'), 'utf8').catch(() => '');
-  }
-}
-
-/** One real cluster for a whole test file, stopped after its last test. */
-export async function realClusterFixture(after: (fn: () => Promise<void>) => void): Promise<RealCluster> {
-  const cluster = await RealCluster.start();
-  after(() => cluster.stop());
-  return cluster;
 }
 
 function expectOk(response: ApiResponse, what: string): ApiResponse['body'] {
