@@ -22,41 +22,52 @@ export interface LeaderTimings {
 }
 
 /** Starts `cli/main.ts` with the node instrument behind a lease; resolves once it serves. */
-export async function startInstance(
+export function startInstance(
   kubeconfig: string,
   name: string,
   timings: LeaderTimings,
   extraEnv: Record<string, string> = {},
 ): Promise<Instance> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'cli/main.ts'), '--address', '127.0.0.1:0'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        KUBECONFIG: kubeconfig,
-        IDENTITY: name,
-        ENABLED_COLLECTORS: 'node',
-        LEADER_ELECTION_NAMESPACE: 'monitoring',
-        LEADER_ELECTION_LEASE_DURATION: `${timings.leaseMs}ms`,
-        LEADER_ELECTION_RENEW_DEADLINE: `${timings.renewDeadlineMs}ms`,
-        LEADER_ELECTION_RETRY_PERIOD: `${timings.retryMs}ms`,
-        ...extraEnv,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  return startCli(name, ['--address', '127.0.0.1:0'], {
+    KUBECONFIG: kubeconfig,
+    IDENTITY: name,
+    ENABLED_COLLECTORS: 'node',
+    LEADER_ELECTION_NAMESPACE: 'monitoring',
+    LEADER_ELECTION_LEASE_DURATION: `${timings.leaseMs}ms`,
+    LEADER_ELECTION_RENEW_DEADLINE: `${timings.renewDeadlineMs}ms`,
+    LEADER_ELECTION_RETRY_PERIOD: `${timings.retryMs}ms`,
+    ...extraEnv,
+  });
+}
+
+export interface CliProcess extends Instance {
+  /** What it has logged so far (JSON lines). */
+  stderr(): string;
+}
+
+/** Starts `cli/main.ts` with `args` in a process of its own; resolves once it serves metrics. */
+export async function startCli(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<CliProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const port = await new Promise<number>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
+    child.stderr?.on('data', () => {
       const match = /"port":(\d+).*"msg":"serving metrics"/.exec(stderr);
       if (match) resolve(Number(match[1]));
     });
     child.once('exit', (code) => reject(new Error(`${name} exited ${code}:\n${stderr}`)));
   });
-  return { name, child, port };
+  return { name, child, port, stderr: () => stderr };
 }
 
 /** Whether the instance serves node-a's series now (it leads the node instrument). */
