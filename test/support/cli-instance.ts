@@ -1,6 +1,6 @@
 /**
- * Instances of the CLI as separate processes against one API server (ours or a real one), for leader election:
- * each gets its own identity and kubeconfig, and is found by the port it logs.
+ * Instances of the CLI as separate processes (leader election against our test API server or a
+ * real one; the chart's pod on a real one): each is found by the port it logs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -57,11 +57,10 @@ export async function startCli(
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
   const port = await new Promise<number>((resolve, reject) => {
-    child.stderr?.on('data', () => {
+    // Kept for the whole life of the process: stderr() reads it after start too.
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
       const match = /"port":(\d+).*"msg":"serving metrics"/.exec(stderr);
       if (match) resolve(Number(match[1]));
     });

@@ -12,6 +12,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { eventually } from '../http.js';
 import { freePorts, startProcess, stopProcess, waitFor } from '../peer-process.js';
 import { peerPath } from '../peers.js';
 
@@ -207,13 +208,7 @@ export class RealCluster {
         ],
       },
     });
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const list = await this.request('GET', `/apis/${type.group}/${type.version}/${type.resource}`);
-      if (list.status === 200) return;
-      if (Date.now() > deadline) throw new Error(`CRD ${name} not served: ${list.status} ${list.text}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await this.#untilOk(`/apis/${type.group}/${type.version}/${type.resource}`, 20_000, `CRD ${name} served`);
   }
 
   /**
@@ -251,21 +246,28 @@ export class RealCluster {
         versionPriority: 100,
       },
     });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const nodes = await this.request('GET', '/apis/metrics.k8s.io/v1beta1/nodes');
-      if (nodes.status === 200) return;
-      if (Date.now() > deadline) {
-        const service = await this.request(
-          'GET',
-          '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io',
-        );
-        throw new Error(
-          `metrics.k8s.io not served: ${nodes.status} ${nodes.text}; ${JSON.stringify(service.body?.status)}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await this.#untilOk('/apis/metrics.k8s.io/v1beta1/nodes', 30_000, 'metrics.k8s.io served', async () => {
+      const service = await this.request(
+        'GET',
+        '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io',
+      );
+      return `APIService status ${JSON.stringify(service.body?.status)}`;
+    });
+  }
+
+  /** Polls GET `path` until it answers 200; the last answer and `context()` in the error if not. */
+  async #untilOk(path: string, timeoutMs: number, what: string, context = async () => ''): Promise<void> {
+    let last: ApiResponse | undefined;
+    await eventually(
+      async () => {
+        last = await this.request('GET', path);
+        return last.status === 200 ? true : undefined;
+      },
+      timeoutMs,
+      what,
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}; last answer ${last?.status} ${last?.text}; ${await context()}`);
+    });
   }
 
   /** A namespace and its `default` ServiceAccount, which admission requires of every pod. */
