@@ -1,13 +1,14 @@
 /** The Cluster a bench child process works against: the API server its parent started, quiet logs. */
-import { KubeClient, loadKubeConfig } from '../lib/kube/client.js';
+import { KubeClient } from '../lib/kube/client.js';
 import { Cluster } from '../lib/kube/cluster.js';
+import { connectCluster } from '../lib/kube/connection.js';
 import { DEFAULT_INFORMER_OPTIONS, InformerHub } from '../lib/kube/informer.js';
 import { LogHub } from '../lib/log.js';
 
-export function benchCluster(kubeconfig: string): Cluster {
-  const access = loadKubeConfig(kubeconfig, {});
+export async function benchCluster(kubeconfig: string): Promise<Cluster> {
+  const access = await connectCluster(kubeconfig, {});
   if (!access) throw new Error('no kubeconfig');
-  const client = new KubeClient(access.config, { qps: 1000, burst: 1000 });
+  const client = new KubeClient(access, { qps: 1000, burst: 1000 });
   const hub = new InformerHub(client, new LogHub({ level: 'silent' }).child({}), DEFAULT_INFORMER_OPTIONS);
   return new Cluster(client, hub, access.source);
 }

@@ -9,7 +9,7 @@ import { benchCluster, requireGc } from './bench-cluster.js';
 
 const [kubeconfig = ''] = process.argv.slice(2);
 const gc = requireGc();
-const cluster = benchCluster(kubeconfig);
+const cluster = await benchCluster(kubeconfig);
 const hub = cluster.hub;
 const h = harness('sealos', cluster);
 const config = crdsConfig.parse({

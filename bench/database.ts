@@ -34,7 +34,7 @@ try {
     const server = await TestApiServer.start();
     server.registerType(KUBEBLOCKS_CLUSTERS);
     addDatabases(server, dns, size, { user: USER, password: PASSWORD, mongoPort: mongo.port });
-    const cluster = testCluster(server);
+    const cluster = await testCluster(server);
     const h = harness('sealos', cluster);
     const instrument = database.create(
       h.context('database'),

@@ -10,7 +10,7 @@ import { benchCluster, requireGc } from './bench-cluster.js';
 
 const [kubeconfig = '', mode = 'lean'] = process.argv.slice(2);
 const gc = requireGc();
-const hub = benchCluster(kubeconfig).hub;
+const hub = (await benchCluster(kubeconfig)).hub;
 gc();
 const heapBefore = process.memoryUsage().heapUsed;
 const started = performance.now();

@@ -96,21 +96,29 @@ export class Generation {
   static async build(number: number, loaded: LoadedConfig, deps: GenerationDeps): Promise<Generation> {
     const { config } = loaded;
     const logger = deps.logs.child({ generation: number });
+    // gRPC loads only for a config that pushes.
+    const exporter = config.otlp.enabled
+      ? (await import('./telemetry/otlp-grpc.js')).grpcExporter({
+          endpoint: config.otlp.endpoint,
+          headers: config.otlp.headers,
+          intervalMs: config.otlp.interval,
+          timeoutMs: config.otlp.timeout,
+          insecure: config.otlp.insecure,
+          compression: config.otlp.compression,
+          caFile: config.otlp.caFile,
+          clientCertFile: config.otlp.clientCertFile,
+          clientKeyFile: config.otlp.clientKeyFile,
+        })
+      : undefined;
     const pipeline = new TelemetryPipeline({
       namespace: config.metrics.namespace,
       resource: deps.resource,
-      ...(config.otlp.enabled
+      ...(exporter
         ? {
             otlp: {
-              endpoint: config.otlp.endpoint,
-              headers: config.otlp.headers,
               intervalMs: config.otlp.interval,
               timeoutMs: config.otlp.timeout,
-              insecure: config.otlp.insecure,
-              compression: config.otlp.compression,
-              caFile: config.otlp.caFile,
-              clientCertFile: config.otlp.clientCertFile,
-              clientKeyFile: config.otlp.clientKeyFile,
+              exporter,
               report: exportReporter(
                 deps.exports,
                 logger.child({ component: 'otlp' }),

@@ -3,16 +3,20 @@
  * format change on reload: the root logger writes through a sink that can be swapped, and the
  * level is pushed to every logger handed out.
  */
+import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import pretty from 'pino-pretty';
+import type Pretty from 'pino-pretty';
+
+/** pino-pretty loads only for `logging.format: text`; JSON logs never pay for it. */
+const loadPretty = () => createRequire(import.meta.url)('pino-pretty') as typeof Pretty;
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 export type LogFormat = 'json' | 'text';
 
 function sinkFor(format: LogFormat, destination: NodeJS.WritableStream): Writable {
   if (format === 'text') {
-    const prettyStream = pretty({ colorize: false, sync: true, destination: destination as Writable });
+    const prettyStream = loadPretty()({ colorize: false, sync: true, destination: destination as Writable });
     return prettyStream;
   }
   return destination as Writable;

@@ -22,6 +22,8 @@ export interface RuntimeOptions {
   readonly clock?: Clock;
   /** Settle time for config file changes; 3 s as in the original. */
   readonly reloadDebounceMs?: number;
+  /** Where the in-cluster service account's files are (tests and benchmarks move them). */
+  readonly serviceAccountDir?: string;
 }
 
 /** Settings read once at start: changing them in the file is reported, not applied. */
@@ -104,7 +106,12 @@ export class Runtime {
       const identity = resolveIdentity(loaded.config, options.env);
       const reloads = new ReloadRecord();
       reloads.hash = loaded.hash;
-      cluster = Cluster.connect(loaded.config, options.env, options.logs.child({ component: 'kube' }));
+      cluster = await Cluster.connect(
+        loaded.config,
+        options.env,
+        options.logs.child({ component: 'kube' }),
+        options.serviceAccountDir !== undefined ? { serviceAccountDir: options.serviceAccountDir } : {},
+      );
       // What every generation is built with; none of it changes while the process runs.
       const deps = Runtime.#buildDeps(options, identity, reloads, cluster, exiting);
       const generation = await Generation.build(1, loaded, deps);

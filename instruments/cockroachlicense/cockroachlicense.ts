@@ -4,7 +4,6 @@
  * Every configured cluster always has its six series (the dashboard counts clusters by them);
  * a cluster that cannot be read shows up 0 and zeros, with the reason in /health.
  */
-import pg from 'pg';
 import { dsnPassword, safeErrorLine } from '../../lib/config/redact.js';
 import { defineInstrument, type InstrumentContext, type InstrumentHealth } from '../../lib/instrument.js';
 import { Poller } from '../../lib/poller.js';
@@ -20,6 +19,9 @@ import {
   licenseUp,
 } from './metrics.js';
 
+// pg loads with the first check: a config without cockroachlicense never pays for it.
+const loadPg = () => import('pg');
+
 interface ClusterStatus {
   readonly license: License | undefined;
   readonly scrapedAt: number;
@@ -27,6 +29,7 @@ interface ClusterStatus {
 }
 
 async function readLicense(dsn: string, timeoutMs: number): Promise<string> {
+  const { default: pg } = await loadPg();
   const client = new pg.Client({
     connectionString: dsn,
     connectionTimeoutMillis: timeoutMs,

@@ -3,7 +3,8 @@
  * to "Account" by uid, looked up by "User".id. A user without an Account row has balance 0 (as in
  * the original); a user id that is not in "User" at all comes back missing.
  */
-import pg from 'pg';
+// pg loads with the first query: a config without userbalance never pays for it.
+const loadPg = () => import('pg');
 
 export const BALANCE_QUERY = `
   SELECT u.id AS id,
@@ -35,6 +36,7 @@ export async function queryBalances(
   uids: readonly string[],
   timeoutMs: number,
 ): Promise<BalanceResult> {
+  const { default: pg } = await loadPg();
   const client = new pg.Client({
     connectionString: dsn,
     connectionTimeoutMillis: timeoutMs,

@@ -4,36 +4,116 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TestApiServer } from '../../test/support/kube/api-server.js';
-import { type KubeApiError, KubeClient, loadKubeConfig } from './client.js';
+import { type KubeApiError, KubeClient } from './client.js';
+import { connectCluster, inClusterConnection } from './connection.js';
 
-test('the cluster comes from kubernetes.kubeconfig, else KUBECONFIG, else none', async (t) => {
+test('the cluster comes from kubernetes.kubeconfig, else KUBECONFIG, else in-cluster, else ~/.kube/config', async (t) => {
   const server = await TestApiServer.start();
   t.after(() => server.stop());
-  assert.equal(loadKubeConfig(server.kubeconfigPath, {})?.source, server.kubeconfigPath);
+  assert.equal((await connectCluster(server.kubeconfigPath, {}))?.source, server.kubeconfigPath);
   assert.equal(
-    loadKubeConfig('', { KUBECONFIG: `${server.kubeconfigPath}:/other` })?.source,
+    (await connectCluster('', { KUBECONFIG: `${server.kubeconfigPath}:/other` }))?.source,
     server.kubeconfigPath,
   );
-  assert.equal(loadKubeConfig('', {}), undefined);
-  assert.equal(loadKubeConfig('', { HOME: '/nonexistent-home' }), undefined);
+  assert.equal(await connectCluster('', {}), undefined);
+  assert.equal(await connectCluster('', { HOME: '/nonexistent-home' }), undefined);
   const home = await mkdtemp(join(tmpdir(), 'ssm-home-'));
   await mkdir(join(home, '.kube'));
   await copyFile(server.kubeconfigPath, join(home, '.kube', 'config'));
-  assert.equal(loadKubeConfig('', { HOME: home })?.source, join(home, '.kube', 'config'));
-  assert.throws(
-    () => loadKubeConfig('/nonexistent/kubeconfig', {}),
+  assert.equal((await connectCluster('', { HOME: home }))?.source, join(home, '.kube', 'config'));
+  const serviceAccountDir = join(home, 'serviceaccount');
+  const podEnv = await server.writeServiceAccount(serviceAccountDir);
+  const inCluster = await connectCluster('', { ...podEnv, HOME: home }, { serviceAccountDir });
+  assert.equal(inCluster?.source, 'in-cluster service account');
+  assert.equal(inCluster?.server, server.url);
+  // Without the pod's environment the token is not looked at.
+  assert.equal(
+    (await connectCluster('', { HOME: home }, { serviceAccountDir }))?.source,
+    join(home, '.kube', 'config'),
+  );
+  await assert.rejects(
+    connectCluster('/nonexistent/kubeconfig', {}),
     /^Error: kubernetes\.kubeconfig "\/nonexistent\/kubeconfig": cannot load/,
   );
   const empty = `${server.kubeconfigPath}.empty`;
   await writeFile(empty, 'apiVersion: v1\nkind: Config\n');
-  assert.throws(() => loadKubeConfig('', { KUBECONFIG: empty }), /KUBECONFIG ".*": no current cluster/);
+  await assert.rejects(connectCluster('', { KUBECONFIG: empty }), /KUBECONFIG ".*": no current cluster/);
+});
+
+test('in-cluster: requests carry the service-account token, read again as the kubelet rotates it', async (t) => {
+  const server = await TestApiServer.start();
+  t.after(() => server.stop());
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-sa-'));
+  const env = await server.writeServiceAccount(dir);
+  let now = 0;
+  const connection = inClusterConnection(env, {
+    serviceAccountDir: dir,
+    tokenRereadMs: 60_000,
+    now: () => now,
+  });
+  const client = new KubeClient(connection, { qps: 100, burst: 10 });
+  server.create('nodes', { metadata: { name: 'n1' } });
+  assert.equal((await client.request<{ items: unknown[] }>('GET', '/api/v1/nodes')).items.length, 1);
+
+  // The kubelet writes a new token; until the re-read period passes the one in hand is used.
+  await writeFile(join(dir, 'token'), 'rotated-but-refused');
+  now = 59_000;
+  await client.request('GET', '/api/v1/nodes');
+  now = 60_000;
+  await assert.rejects(client.request('GET', '/api/v1/nodes'), (error: KubeApiError) => error.code === 401);
+  // A 401 makes the next request read the file at once, whatever the period.
+  await writeFile(join(dir, 'token'), 'test-admin-token');
+  assert.equal((await client.request<{ items: unknown[] }>('GET', '/api/v1/nodes')).items.length, 1);
+});
+
+test('in-cluster: what is missing or malformed is named', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-sa-'));
+  const host = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
+  assert.throws(
+    () => inClusterConnection({ KUBERNETES_SERVICE_HOST: '10.96.0.1' }, { serviceAccountDir: dir }),
+    /^Error: in-cluster configuration: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must both be set$/,
+  );
+  assert.throws(
+    () => inClusterConnection({ ...host, KUBERNETES_SERVICE_PORT: '99999' }, { serviceAccountDir: dir }),
+    /KUBERNETES_SERVICE_PORT "99999" is not a port/,
+  );
+  assert.throws(
+    () => inClusterConnection(host, { serviceAccountDir: dir }),
+    new RegExp(`^Error: in-cluster token "${dir}/token": cannot read: ENOENT$`),
+  );
+  await writeFile(join(dir, 'token'), '\n');
+  assert.throws(() => inClusterConnection(host, { serviceAccountDir: dir }), /token ".*": the file is empty/);
+  await writeFile(join(dir, 'token'), 'a-token');
+  assert.throws(
+    () => inClusterConnection(host, { serviceAccountDir: dir }),
+    new RegExp(`^Error: in-cluster CA "${dir}/ca.crt": cannot read: ENOENT$`),
+  );
+  await writeFile(join(dir, 'ca.crt'), 'not a certificate');
+  assert.throws(
+    () => inClusterConnection(host, { serviceAccountDir: dir }),
+    /ca\.crt": no PEM certificate in the file$/,
+  );
+  await writeFile(join(dir, 'ca.crt'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+  assert.throws(() => inClusterConnection(host, { serviceAccountDir: dir }), /ca\.crt": certificate 1: /);
+  // An IPv6 service address is bracketed, as net.JoinHostPort does.
+  const server = await TestApiServer.start();
+  try {
+    await server.writeServiceAccount(dir);
+    const v6 = inClusterConnection(
+      { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' },
+      { serviceAccountDir: dir },
+    );
+    assert.equal(v6.server, 'https://[fd00::1]:443');
+  } finally {
+    await server.stop();
+  }
 });
 
 test('requests carry the kubeconfig credentials; API errors keep code, reason and Retry-After', async (t) => {
   const server = await TestApiServer.start();
   t.after(() => server.stop());
   server.create('nodes', { metadata: { name: 'n1' } });
-  const client = new KubeClient(loadKubeConfig(server.kubeconfigPath, {})?.config as never, {
+  const client = new KubeClient((await connectCluster(server.kubeconfigPath, {})) as never, {
     qps: 100,
     burst: 10,
   });
@@ -60,7 +140,7 @@ test('requests carry the kubeconfig credentials; API errors keep code, reason an
 test('the client-side rate limit spaces requests past the burst', async (t) => {
   const server = await TestApiServer.start();
   t.after(() => server.stop());
-  const client = new KubeClient(loadKubeConfig(server.kubeconfigPath, {})?.config as never, {
+  const client = new KubeClient((await connectCluster(server.kubeconfigPath, {})) as never, {
     qps: 20,
     burst: 2,
   });
@@ -73,7 +153,7 @@ test('the client-side rate limit spaces requests past the burst', async (t) => {
 test('a request with no answer is cut at the request timeout; a silent watch ends as idle', async (t) => {
   const server = await TestApiServer.start({ bookmarkIntervalMs: 60_000 });
   t.after(() => server.stop());
-  const client = new KubeClient(loadKubeConfig(server.kubeconfigPath, {})?.config as never, {
+  const client = new KubeClient((await connectCluster(server.kubeconfigPath, {})) as never, {
     qps: 100,
     burst: 10,
     requestTimeoutMs: 300,

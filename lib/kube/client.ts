@@ -1,16 +1,11 @@
 /**
- * Kubernetes API access: the cluster from `kubernetes.kubeconfig`, `KUBECONFIG` or the in-cluster
- * service account, requests through @kubernetes/client-node's authentication and TLS handling,
- * and a client-side rate limit (`kubernetes.qps` / `burst`) as client-go applies it.
+ * Kubernetes API access over a ClusterConnection (connection.ts: the in-cluster service account
+ * or a kubeconfig), with a client-side rate limit (`kubernetes.qps` / `burst`) as client-go
+ * applies it.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch } from 'undici';
-import type { Env } from '../config/env.js';
 import { TokenBucket } from '../token-bucket.js';
-
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+import type { ClusterConnection } from './connection.js';
 
 /**
  * The largest watch event read: the API server refuses objects past about 3 MiB (its request
@@ -70,37 +65,6 @@ export class KubeApiError extends Error {
   }
 }
 
-/**
- * Where the cluster comes from: `kubernetes.kubeconfig`, else KUBECONFIG (its first file), else the
- * in-cluster service account, else ~/.kube/config; undefined when there is none.
- */
-export function loadKubeConfig(
-  kubeconfig: string,
-  env: Env,
-): { config: KubeConfig; source: string } | undefined {
-  const config = new KubeConfig();
-  const fromFile = (path: string, field: string) => {
-    try {
-      config.loadFromFile(path);
-    } catch (error) {
-      throw new Error(`${field} "${path}": cannot load: ${(error as Error).message}`);
-    }
-    if (!config.getCurrentCluster())
-      throw new Error(`${field} "${path}": no current cluster in the kubeconfig`);
-    return { config, source: path };
-  };
-  if (kubeconfig !== '') return fromFile(kubeconfig, 'kubernetes.kubeconfig');
-  const fromEnv = env.KUBECONFIG?.split(':').find((path) => path !== '');
-  if (fromEnv) return fromFile(fromEnv, 'KUBECONFIG');
-  if (env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) {
-    config.loadFromCluster();
-    return { config, source: 'in-cluster service account' };
-  }
-  const home = env.HOME ? join(env.HOME, '.kube', 'config') : undefined;
-  if (home && existsSync(home)) return fromFile(home, '~/.kube/config');
-  return undefined;
-}
-
 /** The client-side rate limit: a request waits for a token of the bucket. */
 class RateLimiter {
   readonly #bucket: TokenBucket;
@@ -116,6 +80,8 @@ class RateLimiter {
     }
   }
 }
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RequestOptions {
   readonly query?: Record<string, string | number | boolean | undefined>;
@@ -145,43 +111,45 @@ function statusError(code: number, text: string, retryAfter: string | null): Kub
 }
 
 export class KubeClient {
-  readonly config: KubeConfig;
+  readonly connection: ClusterConnection;
   readonly #limiter: RateLimiter;
 
   readonly #requestTimeoutMs: number;
   readonly #watchIdleMs: number;
 
   constructor(
-    config: KubeConfig,
+    connection: ClusterConnection,
     limits: { qps: number; burst: number; requestTimeoutMs?: number; watchIdleMs?: number },
   ) {
-    this.config = config;
+    this.connection = connection;
     this.#limiter = new RateLimiter(limits.qps, limits.burst);
     this.#requestTimeoutMs = limits.requestTimeoutMs ?? 60_000;
     this.#watchIdleMs = limits.watchIdleMs ?? 120_000;
   }
 
   get server(): string {
-    return this.config.getCurrentCluster()?.server ?? '';
+    return this.connection.server;
   }
 
-  async #send(method: HttpMethod, path: string, options: RequestOptions) {
+  async #send(method: Method, path: string, options: RequestOptions) {
     const url = new URL(this.server.replace(/\/$/, '') + path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const context = new RequestContext(url.toString(), method);
-    await this.config.applySecurityAuthentication(context);
-    const headers = context.getHeaders() as Record<string, string>;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    headers.accept = 'application/json';
-    return fetch(url, {
+    const { headers, dispatcher } = await this.connection.prepare();
+    const response = await fetch(url, {
       method,
-      headers,
-      dispatcher: context.getDispatcher(),
+      headers: {
+        ...headers,
+        accept: 'application/json',
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(dispatcher ? { dispatcher } : {}),
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    if (response.status === 401) this.connection.rejected();
+    return response;
   }
 
   /**
@@ -189,18 +157,14 @@ export class KubeClient {
    * request without a whole answer within `kubernetes.requestTimeout` is cut with an error
    * saying so (the rate limiter's wait does not count).
    */
-  async request<T>(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
-    path: string,
-    options: RequestOptions = {},
-  ): Promise<T> {
+  async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
     if (options.rateLimited !== false) await this.#limiter.take(options.signal);
     const timeoutMs = this.#requestTimeoutMs;
     const cut = new AbortController();
     const timer = setTimeout(() => cut.abort(), timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, cut.signal]) : cut.signal;
     try {
-      const response = await this.#send(HttpMethod[method], path, { ...options, signal });
+      const response = await this.#send(method, path, { ...options, signal });
       const text = await response.text();
       if (!response.ok) throw statusError(response.status, text, response.headers.get('retry-after'));
       return JSON.parse(text) as T;
@@ -235,7 +199,7 @@ export class KubeClient {
     };
     try {
       const both = AbortSignal.any([signal, idle.signal]);
-      const response = await this.#send(HttpMethod.GET, path, {
+      const response = await this.#send('GET', path, {
         query: { ...query, watch: true },
         signal: both,
       });

@@ -6,7 +6,8 @@ import type { Env } from '../config/env.js';
 import type { Config } from '../config/schema.js';
 import type { ClusterAccess } from '../instrument.js';
 import type { Logger } from '../log.js';
-import { KubeClient, loadKubeConfig } from './client.js';
+import { KubeClient } from './client.js';
+import { connectCluster, type InClusterOptions } from './connection.js';
 import {
   DEFAULT_INFORMER_OPTIONS,
   InformerHub,
@@ -28,10 +29,15 @@ export class Cluster implements ClusterAccess {
   }
 
   /** Connects when a cluster is configured or found; undefined when there is none. */
-  static connect(config: Config, env: Env, logger: Logger): Cluster | undefined {
-    const access = loadKubeConfig(config.kubernetes.kubeconfig, env);
+  static async connect(
+    config: Config,
+    env: Env,
+    logger: Logger,
+    inCluster: InClusterOptions = {},
+  ): Promise<Cluster | undefined> {
+    const access = await connectCluster(config.kubernetes.kubeconfig, env, inCluster);
     if (!access) return undefined;
-    const client = new KubeClient(access.config, {
+    const client = new KubeClient(access, {
       qps: config.kubernetes.qps,
       burst: config.kubernetes.burst,
       requestTimeoutMs: config.kubernetes.requestTimeout,

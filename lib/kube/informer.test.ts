@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { harnessLogs } from '../../test/support/app.js';
 import { eventually } from '../../test/support/http.js';
 import { TestApiServer } from '../../test/support/kube/api-server.js';
-import { KubeClient, loadKubeConfig } from './client.js';
+import { KubeClient } from './client.js';
+import { connectCluster } from './connection.js';
 import { type ApiObject, DEFAULT_INFORMER_OPTIONS, InformerHub } from './informer.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
@@ -34,9 +35,9 @@ function pod(name: string, node = 'node-a', phase = 'Running', namespace = 'defa
 
 async function setup(t: { after(fn: () => unknown): void }, options = {}) {
   const server = await TestApiServer.start({ bookmarkIntervalMs: 200 });
-  const access = loadKubeConfig(server.kubeconfigPath, {});
+  const access = await connectCluster(server.kubeconfigPath, {});
   assert.ok(access);
-  const client = new KubeClient(access.config, { qps: 1000, burst: 1000 });
+  const client = new KubeClient(access, { qps: 1000, burst: 1000 });
   const hub = new InformerHub(client, harnessLogs().child({}), {
     ...DEFAULT_INFORMER_OPTIONS,
     backoffInitialMs: 50,

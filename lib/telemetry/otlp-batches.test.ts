@@ -5,6 +5,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { OtlpReceiver } from '../../test/support/otlp-receiver.js';
 import type { MetricDeclaration } from './declaration.js';
+import { grpcExporter } from './otlp-grpc.js';
 import { TelemetryPipeline } from './pipeline.js';
 import { POINTS_PER_REQUEST, splitByPoints } from './readers.js';
 
@@ -64,15 +65,19 @@ test('an export bigger than a Collector accepts in one message arrives whole, in
     namespace: 'sealos',
     resource: resourceFromAttributes({ 'service.name': 'test' }),
     otlp: {
-      endpoint: `http://127.0.0.1:${receiver.port}`,
-      headers: {},
       intervalMs: 3_600_000,
       timeoutMs: 10_000,
-      insecure: true,
-      compression: 'none',
-      caFile: '',
-      clientCertFile: '',
-      clientKeyFile: '',
+      exporter: grpcExporter({
+        endpoint: `http://127.0.0.1:${receiver.port}`,
+        headers: {},
+        intervalMs: 3_600_000,
+        timeoutMs: 10_000,
+        insecure: true,
+        compression: 'none',
+        caFile: '',
+        clientCertFile: '',
+        clientKeyFile: '',
+      }),
       report: (result) => results.push(result.code),
     },
   });

@@ -9,7 +9,12 @@
  * every scrape waiting on it has given up.
  */
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, type MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  MeterProvider,
+  type MetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import type { MetricDeclaration, MetricSink } from '../instrument.js';
 import { exposedName } from './declaration.js';
 import {
@@ -21,13 +26,19 @@ import {
   type MetricBlock,
 } from './exposition.js';
 import { PassProducer } from './otlp-producer.js';
-import { createOtlpReader, type ExportReport, InspectionReader, type OtlpSettings } from './readers.js';
+import { createOtlpReader, type ExportReport, InspectionReader } from './readers.js';
 import { type ObserveSource, type OpenPass, type RegisteredMetric, sinkOver, TimeSlicer } from './source.js';
 
 export interface PipelineOptions {
   readonly namespace: string;
   readonly resource: Resource;
-  readonly otlp?: OtlpSettings & { readonly report: ExportReport };
+  /** The periodic OTLP push; the exporter is made by the caller (otlp-grpc.ts loads on demand). */
+  readonly otlp?: {
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+    readonly exporter: PushMetricExporter;
+    readonly report: ExportReport;
+  };
   /** Adds a reader that collects on demand what OTLP would export (tests and benchmarks compare it). */
   readonly inspect?: boolean;
 }
@@ -74,7 +85,9 @@ export class TelemetryPipeline {
       this.#inspection = new InspectionReader(producer);
       readers.push(this.#inspection);
     }
-    if (options.otlp) readers.push(createOtlpReader(options.otlp, producer, options.otlp.report));
+    if (options.otlp) {
+      readers.push(createOtlpReader(options.otlp, options.otlp.exporter, producer, options.otlp.report));
+    }
     this.#provider = new MeterProvider({ resource: options.resource, readers });
   }
 

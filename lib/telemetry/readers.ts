@@ -1,12 +1,9 @@
 /**
- * The readers of one MeterProvider: the periodic OTLP/gRPC push and, for tests and benchmarks, an
+ * The readers of one MeterProvider: the periodic OTLP push and, for tests and benchmarks, an
  * inspection reader. Both collect the pipeline's producer, which walks the instruments' passes.
  */
-import { readFileSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import {
   type MetricData,
   type MetricProducer,
@@ -40,28 +37,6 @@ export interface OtlpSettings {
   readonly clientCertFile: string;
   readonly clientKeyFile: string;
 }
-
-function readPem(field: string, path: string): Buffer | null {
-  if (path === '') return null;
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new Error(
-      `otlp.${field} "${path}": cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
-}
-
-function channelCredentials(settings: OtlpSettings): ChannelCredentials {
-  if (settings.insecure || settings.endpoint.startsWith('http://')) return credentials.createInsecure();
-  return credentials.createSsl(
-    readPem('caFile', settings.caFile),
-    readPem('clientKeyFile', settings.clientKeyFile),
-    readPem('clientCertFile', settings.clientCertFile),
-  );
-}
-
-type ExporterOptions = NonNullable<ConstructorParameters<typeof OTLPMetricExporter>[0]>;
 
 /**
  * Points per OTLP request. The exporter sends a collection as one gRPC message, about 150 bytes
@@ -109,7 +84,7 @@ export type ExportReport = (result: ExportResult) => void;
  * nothing is queued for later, since the next interval exports the whole current state again
  * (counters are cumulative, so no count is lost).
  */
-function batchedExporter(exporter: OTLPMetricExporter, report: ExportReport): PushMetricExporter {
+function batchedExporter(exporter: PushMetricExporter, report: ExportReport): PushMetricExporter {
   const exportAll = async (metrics: ResourceMetrics): Promise<ExportResult> => {
     for (const batch of splitByPoints(metrics, POINTS_PER_REQUEST)) {
       const result = await new Promise<ExportResult>((resolve) => exporter.export(batch, resolve));
@@ -121,26 +96,18 @@ function batchedExporter(exporter: OTLPMetricExporter, report: ExportReport): Pu
   };
   return {
     export: (metrics, done) => void exportAll(metrics).then(done),
-    forceFlush: () => exporter.forceFlush(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
     shutdown: () => exporter.shutdown(),
   };
 }
 
-/** The periodic OTLP/gRPC push of what `producer` collects. */
+/** The periodic OTLP push of what `producer` collects, through `exporter` (otlp-grpc.ts). */
 export function createOtlpReader(
-  settings: OtlpSettings,
+  settings: Pick<OtlpSettings, 'intervalMs' | 'timeoutMs'>,
+  exporter: PushMetricExporter,
   producer: MetricProducer,
   report: ExportReport,
 ): PeriodicExportingMetricReader {
-  const metadata = new Metadata();
-  for (const [key, value] of Object.entries(settings.headers)) metadata.set(key.toLowerCase(), value);
-  const exporter = new OTLPMetricExporter({
-    url: settings.endpoint,
-    metadata,
-    credentials: channelCredentials(settings),
-    compression: settings.compression as ExporterOptions['compression'],
-    timeoutMillis: settings.timeoutMs,
-  });
   return new PeriodicExportingMetricReader({
     exporter: batchedExporter(exporter, report),
     exportIntervalMillis: settings.intervalMs,

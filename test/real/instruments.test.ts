@@ -398,7 +398,7 @@ test('410 Gone after etcd compaction and an API server restart: the informers re
   await ownSeries(/pod="survivor"/, false);
 });
 
-test('/metrics auth: real TokenReview and SubjectAccessReview, decided by RBAC', async (t) => {
+test('/metrics auth, connected in-cluster: real TokenReview and SubjectAccessReview, decided by RBAC', async (t) => {
   // The app reviews tokens as its own ServiceAccount, with only the rights the chart grants it.
   await cluster.namespace('monitoring');
   await cluster.create('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
@@ -423,9 +423,12 @@ test('/metrics auth: real TokenReview and SubjectAccessReview, decided by RBAC',
     subjects: [{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'monitoring' }],
   });
   const authLogs = harnessLogs();
+  // As in a pod: the projected token and CA, KUBERNETES_SERVICE_HOST/PORT, no kubeconfig.
+  const pod = await cluster.serviceAccountFiles('monitoring', 'ssm');
   const secured = await App.start({
+    serviceAccountDir: pod.dir,
     env: {
-      KUBECONFIG: await cluster.serviceAccountKubeconfig('monitoring', 'ssm'),
+      ...pod.env,
       SERVER_ADDRESS: '127.0.0.1:0',
       SERVER_AUTH_ENABLED: 'true',
       ENABLED_COLLECTORS: 'zombie',
@@ -451,5 +454,6 @@ test('/metrics auth: real TokenReview and SubjectAccessReview, decided by RBAC',
   });
   assert.equal((await get(url, bearer(elsewhere))).status, 401, 'a token for another audience');
   const text = authLogs.lines.join('');
+  assert.match(text, /"from":"in-cluster service account"/);
   assert.ok(!text.includes(prometheus) && !text.includes(stranger), 'no token in the logs');
 });

@@ -7,7 +7,7 @@
  * Tests can drop watches, compact history, fail requests and restart it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -220,6 +220,25 @@ export class TestApiServer {
     ].join('\n');
     await writeFile(path, yaml);
     return path;
+  }
+
+  /**
+   * Writes what the kubelet projects into a pod for its service account (`token`, `ca.crt`,
+   * `namespace`) into `dir`, and returns the environment a pod gets: the in-cluster connection.
+   */
+  async writeServiceAccount(
+    dir: string,
+    token = this.#options.token ?? '',
+  ): Promise<{ KUBERNETES_SERVICE_HOST: string; KUBERNETES_SERVICE_PORT: string }> {
+    const { cert } = await serverCertificate();
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'token'), token);
+    await writeFile(join(dir, 'ca.crt'), cert);
+    await writeFile(join(dir, 'namespace'), 'default');
+    return {
+      KUBERNETES_SERVICE_HOST: this.#options.host ?? '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: String(this.#port),
+    };
   }
 
   registerType(type: ResourceType): void {

@@ -1,14 +1,15 @@
 /** A real Cluster (client + informer hub) connected to a test API server. */
-import { KubeClient, loadKubeConfig } from '../../../lib/kube/client.js';
+import { KubeClient } from '../../../lib/kube/client.js';
 import { Cluster } from '../../../lib/kube/cluster.js';
+import { connectCluster } from '../../../lib/kube/connection.js';
 import { DEFAULT_INFORMER_OPTIONS, InformerHub } from '../../../lib/kube/informer.js';
 import { harnessLogs } from '../app.js';
 import { TestApiServer } from './api-server.js';
 
-export function testCluster(server: TestApiServer): Cluster {
-  const access = loadKubeConfig(server.kubeconfigPath, {});
+export async function testCluster(server: TestApiServer): Promise<Cluster> {
+  const access = await connectCluster(server.kubeconfigPath, {});
   if (!access) throw new Error('no kubeconfig');
-  const client = new KubeClient(access.config, { qps: 1000, burst: 1000 });
+  const client = new KubeClient(access, { qps: 1000, burst: 1000 });
   const hub = new InformerHub(client, harnessLogs().child({}), {
     ...DEFAULT_INFORMER_OPTIONS,
     backoffInitialMs: 50,
@@ -19,7 +20,7 @@ export function testCluster(server: TestApiServer): Cluster {
 /** A test API server and a Cluster on it, both stopped when the test ends. */
 export async function clusterFixture(t: { after(fn: () => unknown): void }) {
   const server = await TestApiServer.start();
-  const cluster = testCluster(server);
+  const cluster = await testCluster(server);
   t.after(async () => {
     await cluster.stop();
     await server.stop();

@@ -6,7 +6,7 @@
  * `namespace()` creates the namespace's `default` ServiceAccount (the controller-manager's job).
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -304,6 +304,23 @@ export class RealCluster {
     const path = join(this.dir, `${namespace}-${name}.kubeconfig`);
     await writeFile(path, kubeconfig(this.server, { ca: this.admin.ca, token }, `${namespace}-${name}`));
     return path;
+  }
+
+  /**
+   * What the kubelet projects into a pod of the ServiceAccount (a fresh token, the cluster CA,
+   * the namespace) written into a new directory, and the environment the pod gets.
+   */
+  async serviceAccountFiles(namespace: string, name: string) {
+    const token = await this.serviceAccountToken(namespace, name);
+    const dir = join(this.dir, `${namespace}-${name}.serviceaccount`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'token'), token);
+    await writeFile(join(dir, 'ca.crt'), this.admin.ca);
+    await writeFile(join(dir, 'namespace'), namespace);
+    return {
+      dir,
+      env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(this.port) },
+    };
   }
 
   /** Compacts etcd's history up to now, so that older resourceVersions answer 410 Gone. */
