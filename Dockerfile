@@ -27,6 +27,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./
+# Sizes the heap from the memory limit the chart hands over (SSM_MEMORY_LIMIT_MIB), then runs cli/main.js.
+COPY cli/entrypoint.sh ./cli/entrypoint.sh
 COPY package.json ./
 USER 65532:65532
 EXPOSE 9090
@@ -34,5 +36,5 @@ EXPOSE 9090
 # metrics port over HTTP (with server.tls on, use the chart's probes instead).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9090/livez').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "cli/main.js"]
+ENTRYPOINT ["/app/cli/entrypoint.sh"]
 CMD ["run"]

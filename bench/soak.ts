@@ -17,10 +17,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { get } from '../test/support/http.js';
-import type { TestApiServer } from '../test/support/kube/api-server.js';
 import { OtlpReceiver } from '../test/support/otlp-receiver.js';
 import {
   build,
+  PodChurn,
+  podEnvironment,
   populate,
   request,
   root,
@@ -28,14 +29,15 @@ import {
   startChild,
   WORLDS,
   worldConfig,
-  worldPod,
 } from './world-setup.js';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
 const WARMUP_MINUTES = Number(process.env.SOAK_WARMUP_MINUTES ?? Math.min(5, MINUTES / 3));
 const jsonPath = process.env.SOAK_JSON ?? join(root, '.bench-out', 'soak.json');
-const world = WORLDS.M as NonNullable<(typeof WORLDS)['M']>;
-const COLLECTORS = ['node', 'pod', 'imagepull', 'zombie', 'crds', 'database'];
+const world = {
+  ...(WORLDS.M as NonNullable<(typeof WORLDS)['M']>),
+  collectors: ['node', 'pod', 'imagepull', 'zombie', 'crds', 'database'],
+};
 
 interface Sample {
   readonly minute: number;
@@ -70,45 +72,6 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
-/** The cluster's pods: a window of indexes that slides as pods are replaced. */
-class PodChurn {
-  #first = 0;
-  #next: number;
-  readonly #restarts = new Map<number, number>();
-
-  constructor(
-    readonly server: TestApiServer,
-    count: number,
-  ) {
-    this.#next = count;
-  }
-
-  /** Raises the restart count of `count` pods, as crash-looping containers do. */
-  restart(count: number): void {
-    for (let k = 0; k < count; k++) {
-      const index = this.#first + Math.floor(Math.random() * (this.#next - this.#first));
-      const restarts = (this.#restarts.get(index) ?? index % 13) + 1;
-      this.#restarts.set(index, restarts);
-      const pod = worldPod(index);
-      const [status] = pod.status.containerStatuses;
-      Object.assign(status as object, { restartCount: restarts });
-      this.server.update('pods', pod);
-    }
-  }
-
-  /** Replaces the `count` oldest pods by new ones with new names (a rollout). */
-  replace(count: number): void {
-    for (let k = 0; k < count; k++) {
-      const old = worldPod(this.#first);
-      this.server.remove('pods', old.metadata.namespace, old.metadata.name);
-      this.#restarts.delete(this.#first);
-      this.#first += 1;
-      this.server.create('pods', worldPod(this.#next));
-      this.#next += 1;
-    }
-  }
-}
-
 build();
 const shared = await sharedFixtures();
 const dir = await mkdtemp(join(tmpdir(), 'ssm-soak-'));
@@ -122,22 +85,21 @@ const writeConfig = (databaseCheckInterval: string) =>
     JSON.stringify(
       worldConfig({
         world,
-        server,
         shared,
         accountsDsn: '',
         otlp: { port: otlpPort, interval: '10s', timeout: '5s' },
         databaseCheckInterval,
-        collectors: COLLECTORS,
       }),
     ),
   );
 await writeConfig('1m');
-const churn = new PodChurn(server, world.pods);
+const churn = new PodChurn(server, world);
+const pod = await podEnvironment(world, server, dir);
 const timers: NodeJS.Timeout[] = [];
 let child: ChildProcess | undefined;
 
 try {
-  child = startChild(configPath);
+  child = startChild(configPath, world, pod);
   const ready = await request<{ port: number; healthyMs: number }>(child, 'ready');
   log(`M world healthy after ${(ready.healthyMs / 1000).toFixed(1)} s; soaking for ${MINUTES} min`);
   const metricsUrl = `http://127.0.0.1:${ready.port}/metrics`;

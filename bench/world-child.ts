@@ -1,10 +1,12 @@
 /**
- * The process measured by bench/world.ts: the compiled application (the code the image runs,
- * loaded from the build directory given), started on a config file, with an event-loop delay
+ * The process measured by bench/world.ts, compiled and run with plain node as the image runs
+ * it: the compiled application (loaded from the build directory given), started on a config
+ * file with the pod's environment and service-account directory, with an event-loop delay
  * monitor. It answers its parent over IPC:
  *   ready     -> sync figures, once every collector is healthy
  *   mark      -> resets the stall monitor (a scrape window starts)
  *   report    -> longest stall since `mark`, RSS, heap
+ *   rss       -> RSS now and its peak so far (VmHWM), without a forced GC
  *   otlp      -> one OTLP export now: wall time, CPU time, longest stall
  *   sample    -> RSS, heap retained after a full GC, open file descriptors, active handles,
  *                longest stall since the last sample (the soak's readings)
@@ -17,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import type { App as AppClass } from '../lib/app.js';
 import type { LogHub as LogHubClass } from '../lib/log.js';
 
-const [buildDir = '', configPath = ''] = process.argv.slice(2);
+const [buildDir = '', configPath = '', serviceAccountDir = ''] = process.argv.slice(2);
 const load = <T>(path: string) => import(pathToFileURL(join(buildDir, path)).href) as Promise<T>;
 const { App } = await load<{ App: typeof AppClass }>('lib/app.js');
 const { LogHub } = await load<{ LogHub: typeof LogHubClass }>('lib/log.js');
@@ -32,11 +34,21 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 const started = performance.now();
-const app = await App.start({ file: configPath, env: {}, logs: new LogHub({ level: 'warn' }) });
+const app = await App.start({
+  file: configPath,
+  env: process.env,
+  serviceAccountDir,
+  logs: new LogHub({ level: 'warn' }),
+});
 const appStartMs = performance.now() - started;
 for (;;) {
-  const states = Object.values(app.runtime.current.health()).map((health) => health.state);
-  if (states.every((state) => state === 'healthy')) break;
+  const health = app.runtime.current.health();
+  if (Object.values(health).every((entry) => entry.state === 'healthy')) break;
+  if (performance.now() - started > 300_000) {
+    // A world that cannot get healthy is a broken bench, not a figure.
+    console.error(`not every collector healthy after 300 s: ${JSON.stringify(health)}`);
+    process.exit(1);
+  }
   await new Promise((resolve) => setTimeout(resolve, 20));
 }
 const healthyMs = performance.now() - started;
@@ -75,8 +87,17 @@ function residentByMapping(): Record<string, number> {
   return totals;
 }
 
+/** The peak resident set since the process started (VmHWM), MiB. */
+function peakRssMiB(): number {
+  const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
 process.on('message', async (message: { type: string }) => {
   switch (message.type) {
+    case 'rss':
+      send({ type: 'rss', rssMiB: process.memoryUsage.rss() / 2 ** 20, peakRssMiB: peakRssMiB() });
+      break;
     case 'mark':
       stalls.reset();
       longestGcMs = 0;

@@ -9,7 +9,7 @@ import type { TestDnsServer } from '../test/support/dns-server.js';
 import type { TestApiServer } from '../test/support/kube/api-server.js';
 
 /** A pod as a kubelet-managed Deployment pod looks in a real cluster (about 5 KB of JSON). */
-export function realisticPod(i: number) {
+export function realisticPod(i: number, nodes = 1000) {
   const name = `app-${i % 500}-7d9f8c6b5-${i.toString(36).padStart(5, 'x')}`;
   return {
     metadata: {
@@ -54,7 +54,7 @@ export function realisticPod(i: number) {
       ],
     },
     spec: {
-      nodeName: `node-${i % 1000}`,
+      nodeName: `node-${i % nodes}`,
       serviceAccountName: 'default',
       containers: [
         {

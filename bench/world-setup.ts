@@ -5,9 +5,11 @@
  */
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { parse } from 'yaml';
 import { createDatabaseLogins, postgresAdminUrl } from '../test/support/database-servers.js';
 import { TestDnsServer } from '../test/support/dns-server.js';
 import { KUBEBLOCKS_CLUSTERS, TestApiServer } from '../test/support/kube/api-server.js';
@@ -30,25 +32,108 @@ export interface World {
   readonly databases: number;
   readonly balances: number;
   readonly scrapes: number;
+  /** The instruments the measured pod runs. */
+  readonly collectors: readonly string[];
+  /** A DaemonSet pod's world: the node it runs on (its pod watch is scoped to it). */
+  readonly nodeName?: string;
+  /** The original chart's memory request and limit for a cluster of this size (MiB). */
+  readonly original: { readonly requestMiB: number; readonly limitMiB: number };
+  /** This project's bar (issue 15): steady and peak RSS (MiB). */
+  readonly bar: { readonly steadyMiB: number; readonly peakMiB: number };
 }
 
+const CLUSTER_INSTRUMENTS = ['node', 'pod', 'imagepull', 'zombie', 'crds', 'database', 'userbalance'];
+
 export const WORLDS: Record<string, World> = {
-  S: { name: 'S', nodes: 50, pods: 1_500, databases: 0, balances: 0, scrapes: 30 },
-  M: { name: 'M', nodes: 200, pods: 6_000, databases: 1_000, balances: 0, scrapes: 20 },
-  L: { name: 'L', nodes: 1_000, pods: 30_000, databases: 10_000, balances: 100_000, scrapes: 10 },
+  // A DaemonSet pod of a 30-node cluster: zombie and lvm, its node's 100 pods.
+  N: {
+    name: 'N',
+    nodes: 30,
+    pods: 3_000,
+    databases: 0,
+    balances: 0,
+    scrapes: 30,
+    collectors: ['zombie', 'lvm'],
+    nodeName: 'node-0',
+    original: { requestMiB: 64, limitMiB: 256 },
+    bar: { steadyMiB: 96, peakMiB: 128 },
+  },
+  S: {
+    name: 'S',
+    nodes: 50,
+    pods: 1_500,
+    databases: 0,
+    balances: 0,
+    scrapes: 30,
+    collectors: CLUSTER_INSTRUMENTS,
+    original: { requestMiB: 64, limitMiB: 256 },
+    bar: { steadyMiB: 128, peakMiB: 192 },
+  },
+  M: {
+    name: 'M',
+    nodes: 200,
+    pods: 6_000,
+    databases: 1_000,
+    balances: 0,
+    scrapes: 20,
+    collectors: CLUSTER_INSTRUMENTS,
+    original: { requestMiB: 128, limitMiB: 512 },
+    bar: { steadyMiB: 192, peakMiB: 256 },
+  },
+  L: {
+    name: 'L',
+    nodes: 1_000,
+    pods: 30_000,
+    databases: 10_000,
+    balances: 100_000,
+    scrapes: 10,
+    collectors: CLUSTER_INSTRUMENTS,
+    original: { requestMiB: 256, limitMiB: 1024 },
+    bar: { steadyMiB: 384, peakMiB: 512 },
+  },
 };
 
-/** The compiled application, as the image runs it (no tsx in the measured code). */
+/**
+ * The compiled application and the measured child, as the image runs them (plain node, no tsx
+ * in the measured process): bench/tsconfig.world.json is tsconfig.build.json plus world-child.
+ */
 export function build(): void {
-  const tsc = spawnSync(
-    join(root, 'node_modules/.bin/tsc'),
-    ['-p', 'tsconfig.build.json', '--outDir', buildDir],
-    {
-      cwd: root,
-      encoding: 'utf8',
-    },
-  );
+  const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'bench/tsconfig.world.json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (tsc.status !== 0) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+}
+
+/** The memory settings the chart's defaults give a pod (values.yaml `memory`). */
+function chartMemoryDefaults(): { nodeFlags: string; mallocArenaMax: string } {
+  const values = parse(readFileSync(join(root, 'deploy/chart/sealos-state-metrics/values.yaml'), 'utf8')) as {
+    memory?: { nodeFlags?: string; mallocArenaMax?: number | string };
+  };
+  return {
+    nodeFlags: values.memory?.nodeFlags ?? '',
+    mallocArenaMax: String(values.memory?.mallocArenaMax ?? ''),
+  };
+}
+
+/**
+ * The node flags and environment a pod with a `limitMiB` memory limit gets from the chart and
+ * the image's entry point (cli/entrypoint.sh, asked with `node-flags`). BENCH_CHILD_FLAGS replaces
+ * the chart's node flags, BENCH_MALLOC_ARENA_MAX its arena count ('' for glibc's default).
+ */
+export function podRuntime(limitMiB: number): { flags: string[]; env: Record<string, string> } {
+  const chart = chartMemoryDefaults();
+  const nodeFlags = process.env.BENCH_CHILD_FLAGS ?? chart.nodeFlags;
+  const arenas = process.env.BENCH_MALLOC_ARENA_MAX ?? chart.mallocArenaMax;
+  const printed = spawnSync('sh', [join(root, 'cli/entrypoint.sh'), 'node-flags'], {
+    encoding: 'utf8',
+    env: { ...process.env, SSM_MEMORY_LIMIT_MIB: String(limitMiB), SSM_NODE_FLAGS: nodeFlags },
+  });
+  if (printed.status !== 0) throw new Error(`cli/entrypoint.sh node-flags: ${printed.stderr}`);
+  return {
+    flags: printed.stdout.trim().split(/\s+/).filter(Boolean),
+    env: arenas === '' ? {} : { MALLOC_ARENA_MAX: arenas },
+  };
 }
 
 /** A Sealos accounts database with `count` users, each with an Account row. */
@@ -75,8 +160,8 @@ async function accountsDatabase(count: number): Promise<{ dsn: string; drop(): P
 }
 
 /** Every hundredth pod waits for an image that cannot be pulled. */
-export function worldPod(i: number) {
-  const pod = realisticPod(i);
+export function worldPod(i: number, nodes: number) {
+  const pod = realisticPod(i, nodes);
   if (i % 100 === 0) {
     const [status] = pod.status.containerStatuses;
     Object.assign(status as object, {
@@ -93,16 +178,62 @@ export function worldPod(i: number) {
   return pod;
 }
 
+/** One IPC request to the measured child; rejects if the child exits first. */
 export function request<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => {
+      child.off('message', onMessage);
+      reject(new Error(`the measured child exited (${code}) before answering "${type}"`));
+    };
     const onMessage = (message: { type: string }) => {
       if (message.type !== (type === 'mark' ? 'marked' : type)) return;
       child.off('message', onMessage);
+      child.off('exit', onExit);
       resolve(message as T);
     };
     child.on('message', onMessage);
+    child.once('exit', onExit);
     child.send({ type });
   });
+}
+
+/** The cluster's pods: a window of indexes that slides as pods are replaced. */
+export class PodChurn {
+  #first = 0;
+  #next: number;
+  readonly #restarts = new Map<number, number>();
+
+  constructor(
+    readonly server: TestApiServer,
+    readonly world: World,
+  ) {
+    this.#next = world.pods;
+  }
+
+  /** Raises the restart count of `count` pods, as crash-looping containers do. */
+  restart(count: number): void {
+    for (let k = 0; k < count; k++) {
+      const index = this.#first + Math.floor(Math.random() * (this.#next - this.#first));
+      const restarts = (this.#restarts.get(index) ?? index % 13) + 1;
+      this.#restarts.set(index, restarts);
+      const pod = worldPod(index, this.world.nodes);
+      const [status] = pod.status.containerStatuses;
+      Object.assign(status as object, { restartCount: restarts });
+      this.server.update('pods', pod);
+    }
+  }
+
+  /** Replaces the `count` oldest pods by new ones with new names (a rollout). */
+  replace(count: number): void {
+    for (let k = 0; k < count; k++) {
+      const old = worldPod(this.#first, this.world.nodes);
+      this.server.remove('pods', old.metadata.namespace, old.metadata.name);
+      this.#restarts.delete(this.#first);
+      this.#first += 1;
+      this.server.create('pods', worldPod(this.#next, this.world.nodes));
+      this.#next += 1;
+    }
+  }
 }
 
 /** The database logins, MongoDB stand-in and DNS server every world shares. */
@@ -138,26 +269,25 @@ export async function populate(world: World, shared: SharedFixtures) {
     server.create('nodes', realisticNode(i));
     server.create('nodes', nodeMetrics(i, now), 'metrics.k8s.io');
   }
-  for (let i = 0; i < world.pods; i++) server.create('pods', worldPod(i));
+  for (let i = 0; i < world.pods; i++) server.create('pods', worldPod(i, world.nodes));
   addDatabases(server, shared.dns, world.databases, shared.login);
   const accounts = world.balances > 0 ? await accountsDatabase(world.balances) : undefined;
   return { server, accounts };
 }
 
-/** The application's config for a world: every instrument that grows with a cluster. */
+/** The application's config for a world: its instruments, OTLP push to `otlp`. */
 export function worldConfig(options: {
   readonly world: World;
-  readonly server: TestApiServer;
   readonly shared: SharedFixtures;
   readonly accountsDsn: string;
   readonly otlp: { port: number; interval: string; timeout: string };
   readonly databaseCheckInterval: string;
-  readonly collectors: readonly string[];
 }) {
-  const { world, server, shared, otlp } = options;
+  const { world, shared, otlp } = options;
   return {
     server: { address: '127.0.0.1:0' },
-    kubernetes: { kubeconfig: server.kubeconfigPath, qps: 1000, burst: 1000 },
+    // In-cluster, as a pod connects (podEnvironment): no kubeconfig, no client-node.
+    kubernetes: { qps: 1000, burst: 1000 },
     leaderElection: { enabled: false },
     logging: { level: 'warn' },
     otlp: {
@@ -166,9 +296,17 @@ export function worldConfig(options: {
       interval: otlp.interval,
       timeout: otlp.timeout,
     },
-    enabledCollectors: options.collectors,
+    enabledCollectors: process.env.BENCH_COLLECTORS?.split(',') ?? world.collectors,
     collectors: {
       zombie: { procPath: join(root, 'instruments/zombie/testdata/proc') },
+      lvm: {
+        command: [
+          'sh',
+          join(root, 'instruments/lvm/testdata/fake-vgs.sh'),
+          'ok',
+          join(root, 'instruments/lvm/testdata/lvm-2.03.16.json'),
+        ],
+      },
       database: {
         // The world's databases are KubeBlocks Clusters with their Secrets, as measured so far.
         discovery: 'clusters',
@@ -199,15 +337,34 @@ export function worldConfig(options: {
   };
 }
 
-/** The measured process (world-child.ts) on a config file; it talks to us over IPC. */
-export function startChild(configPath: string): ChildProcess {
-  return fork(fileURLToPath(new URL('./world-child.ts', import.meta.url)), [buildDir, configPath], {
-    execArgv: [
-      '--expose-gc',
-      '--import',
-      'tsx',
-      ...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean),
-    ],
+/** What the measured pod is given: the service account's files and the pod's environment. */
+export interface PodEnvironment {
+  readonly serviceAccountDir: string;
+  readonly env: Record<string, string>;
+}
+
+/** Writes the service account a pod of `world` would have (in-cluster connection, no kubeconfig). */
+export async function podEnvironment(
+  world: World,
+  server: TestApiServer,
+  dir: string,
+): Promise<PodEnvironment> {
+  const serviceAccountDir = join(dir, 'serviceaccount');
+  const env = await server.writeServiceAccount(serviceAccountDir);
+  return { serviceAccountDir, env: { ...env, ...(world.nodeName ? { NODE_NAME: world.nodeName } : {}) } };
+}
+
+/**
+ * The measured process (the compiled world-child) on a config file, run as a pod of `world`'s
+ * size runs: plain node with the flags and environment the chart and entry point give its memory
+ * limit. It talks to us over IPC.
+ */
+export function startChild(configPath: string, world: World, pod: PodEnvironment): ChildProcess {
+  const runtime = podRuntime(world.original.limitMiB);
+  return fork(join(buildDir, 'bench/world-child.js'), [buildDir, configPath, pod.serviceAccountDir], {
+    execPath: process.execPath,
+    execArgv: ['--expose-gc', ...runtime.flags],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...runtime.env, ...pod.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }

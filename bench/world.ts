@@ -1,20 +1,26 @@
 /**
- * The cluster-size benchmark: S, M and L worlds served by the test API server and this
- * machine's database servers, the compiled application running every instrument that grows
- * with a cluster (node, pod, imagepull, database, userbalance, crds, zombie) in a child process,
- * and figures per world:
+ * The cluster-size benchmark, on the production form: the compiled application run by plain
+ * node with the heap flags and environment the chart and the image's entry point give a pod of
+ * that size (cli/entrypoint.sh, values.yaml `memory`), connected in-cluster (a service-account
+ * token, no kubeconfig) to the test API server, with this machine's database servers. Per world:
  *   - scrape p50/p99 over HTTP, and the same exposition built by a plain string builder in this
  *     run (the ratio is the figure that counts);
  *   - the longest event-loop stall in the measured process while the scrapes ran;
- *   - RSS after the scrapes; start-up (config, informer sync) and time to every collector healthy;
- *   - one OTLP export to a real gRPC receiver: wall, CPU and longest stall.
- * Figures, not pass/fail. BENCH_WORLDS=S,M,L (default), BENCH_JSON=<file> for the JSON results
- * (default .bench-out/world.json).
+ *   - start-up (config, informer sync) and time to every collector healthy;
+ *   - one OTLP export to a real gRPC receiver: wall, CPU and longest stall;
+ *   - a churn run of CHURN_MINUTES (default 5): 1% of the pods replaced a minute, scrapes every
+ *     15 s, OTLP every 30 s; steady RSS (median) and peak RSS (VmHWM, start-up included), printed
+ *     next to the original chart's request and limit for that size.
+ * Figures, not pass/fail. BENCH_WORLDS=N,S,M,L (default), BENCH_JSON=<file> for the JSON results
+ * (default .bench-out/world.json); BENCH_CHILD_FLAGS and BENCH_MALLOC_ARENA_MAX replace the
+ * chart's memory settings, BENCH_COLLECTORS the world's instruments.
  *
+ *   N:   a DaemonSet pod (zombie, lvm) on one node of 30, its 100 pods watched
  *   S:   50 nodes,  1.5k pods
  *   M:  200 nodes,    6k pods,  1k databases
  *   L: 1000 nodes,   30k pods, 10k databases, 100k user balances
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,6 +29,9 @@ import { get } from '../test/support/http.js';
 import { OtlpReceiver } from '../test/support/otlp-receiver.js';
 import {
   build,
+  PodChurn,
+  podEnvironment,
+  podRuntime,
   populate,
   request,
   root,
@@ -54,6 +63,55 @@ function stringBuilder(
   return `${out.join('\n')}\n`;
 }
 
+interface RssReading {
+  readonly rssMiB: number;
+  readonly peakRssMiB: number;
+}
+
+/**
+ * The production run: CHURN_MINUTES (default 5) with 1% of the pods replaced each minute (and
+ * as many restart counts raised), a scrape every 15 s and OTLP pushed every 30 s by the
+ * periodic reader, RSS read every 5 s. Steady RSS is the median after the first minute; the peak
+ * is VmHWM, which includes start-up and the first sync.
+ */
+async function churnRun(child: ChildProcess, churn: PodChurn, world: World, url: string) {
+  const minutes = Number(process.env.CHURN_MINUTES ?? 5);
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  const readings: { atMs: number; rssMiB: number }[] = [];
+  const scrapeMs: number[] = [];
+  const perMinute = Math.max(1, Math.round(world.pods / 100));
+  let nextChurn = 60_000;
+  let nextScrape = 0;
+  while (elapsed() < minutes * 60_000) {
+    if (elapsed() >= nextScrape) {
+      const at = performance.now();
+      await get(url);
+      scrapeMs.push(performance.now() - at);
+      nextScrape += 15_000;
+    }
+    if (elapsed() >= nextChurn) {
+      churn.replace(perMinute);
+      churn.restart(perMinute);
+      nextChurn += 60_000;
+    }
+    const reading = await request<RssReading>(child, 'rss');
+    readings.push({ atMs: elapsed(), rssMiB: reading.rssMiB });
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+  }
+  const final = await request<RssReading>(child, 'rss');
+  const steady = readings.filter((r) => r.atMs >= 60_000).map((r) => r.rssMiB);
+  steady.sort((a, b) => a - b);
+  scrapeMs.sort((a, b) => a - b);
+  return {
+    minutes,
+    steadyRssMiB: percentile(steady, 50),
+    maxRssMiB: Math.max(...readings.map((r) => r.rssMiB)),
+    peakRssMiB: final.peakRssMiB,
+    churnScrapeP50Ms: percentile(scrapeMs, 50),
+  };
+}
+
 async function runWorld(world: World, shared: SharedFixtures) {
   const progress = (step: string) => console.error(`[${world.name}] ${step}`);
   const dir = await mkdtemp(join(tmpdir(), `ssm-world-${world.name}-`));
@@ -63,20 +121,17 @@ async function runWorld(world: World, shared: SharedFixtures) {
 
   const config = worldConfig({
     world,
-    server,
     shared,
     accountsDsn: accounts?.dsn ?? '',
-    otlp: { port: receiver.port, interval: '1h', timeout: '30s' },
-    databaseCheckInterval: '10m',
-    collectors: (process.env.BENCH_COLLECTORS ?? 'node,pod,imagepull,zombie,crds,database,userbalance').split(
-      ',',
-    ),
+    otlp: { port: receiver.port, interval: '30s', timeout: '30s' },
+    databaseCheckInterval: '1m',
   });
   const configPath = join(dir, 'config.yaml');
   // JSON is YAML; the loader reads it as any config file.
   await writeFile(configPath, JSON.stringify(config));
 
-  const child = startChild(configPath);
+  const pod = await podEnvironment(world, server, dir);
+  const child = startChild(configPath, world, pod);
   try {
     const ready = await request<{
       appStartMs: number;
@@ -120,6 +175,8 @@ async function runWorld(world: World, shared: SharedFixtures) {
 
     const otlp = await request<{ wallMs: number; cpuMs: number; maxStallMs: number }>(child, 'otlp');
     const exported = receiver.exports.reduce((sum, e) => sum + e.points.length, 0);
+    progress(`churn run (${process.env.CHURN_MINUTES ?? 5} min)`);
+    const run = await churnRun(child, new PodChurn(server, world), world, url);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.send({ type: 'stop' });
     await exited;
@@ -132,6 +189,10 @@ async function runWorld(world: World, shared: SharedFixtures) {
       pods: world.pods,
       databases: world.databases,
       balances: world.balances,
+      collectors: world.collectors,
+      original: world.original,
+      bar: world.bar,
+      nodeFlags: podRuntime(world.original.limitMiB),
       series: samples.length,
       bodyMiB: Buffer.byteLength(body) / 2 ** 20,
       scrapeP50Ms: percentile(times, 50),
@@ -154,6 +215,7 @@ async function runWorld(world: World, shared: SharedFixtures) {
       otlpCpuMs: otlp.cpuMs,
       otlpMaxStallMs: otlp.maxStallMs,
       otlpPoints: exported,
+      ...run,
     };
   } finally {
     child.kill();
@@ -164,14 +226,14 @@ async function runWorld(world: World, shared: SharedFixtures) {
   }
 }
 
-const names = (process.env.BENCH_WORLDS ?? 'S,M,L').split(',');
+const names = (process.env.BENCH_WORLDS ?? 'N,S,M,L').split(',');
 build();
 const shared = await sharedFixtures();
 const results = [];
 try {
   for (const name of names) {
     const world = WORLDS[name];
-    if (!world) throw new Error(`BENCH_WORLDS: unknown world "${name}" (S, M or L)`);
+    if (!world) throw new Error(`BENCH_WORLDS: unknown world "${name}" (N, S, M or L)`);
     results.push(await runWorld(world, shared));
   }
 } finally {
@@ -181,25 +243,40 @@ try {
 const f = (value: number, digits = 0) => value.toFixed(digits);
 console.log(`node ${process.version}, ${new Date().toISOString()}`);
 console.log(
-  'world  series  body MiB  scrape p50 ms  p99 ms  builder p50 ms  ratio  max stall ms  RSS MiB  start s  healthy s  OTLP ms  OTLP CPU ms  OTLP stall ms',
+  'world  series  scrape p50 ms  p99 ms  ratio  max stall ms  healthy s  OTLP ms  OTLP CPU ms  OTLP stall ms',
 );
 for (const r of results) {
   console.log(
     [
       r.world.padEnd(5),
       String(r.series).padStart(6),
-      f(r.bodyMiB, 1).padStart(8),
       f(r.scrapeP50Ms, 1).padStart(13),
       f(r.scrapeP99Ms, 1).padStart(6),
-      f(r.baselineP50Ms, 1).padStart(14),
       f(r.ratio, 2).padStart(5),
       f(r.maxStallMs, 1).padStart(12),
-      f(r.rssMiB).padStart(7),
-      f(r.appStartS, 2).padStart(7),
       f(r.healthyS, 2).padStart(9),
       f(r.otlpWallMs).padStart(7),
       f(r.otlpCpuMs).padStart(11),
       f(r.otlpMaxStallMs, 1).padStart(13),
+    ].join('  '),
+  );
+}
+console.log("\nmemory (MiB) over the churn run, next to the original chart and this project's bar");
+console.log(
+  'world  steady RSS  peak (VmHWM)  heap retained  original request/limit  bar steady/peak  node flags',
+);
+for (const r of results) {
+  console.log(
+    [
+      r.world.padEnd(5),
+      f(r.steadyRssMiB).padStart(10),
+      f(r.peakRssMiB).padStart(12),
+      f(r.retainedHeapMiB).padStart(13),
+      `${r.original.requestMiB}/${r.original.limitMiB}`.padStart(22),
+      `${r.bar.steadyMiB}/${r.bar.peakMiB}`.padStart(15),
+      ` ${r.nodeFlags.flags.join(' ')} ${Object.entries(r.nodeFlags.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
     ].join('  '),
   );
 }

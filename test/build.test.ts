@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { get } from './support/http.js';
@@ -82,4 +83,52 @@ test('the compiled build runs with plain node and needs production dependencies 
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
+});
+
+test("the image's entry point sizes V8's heap from the memory limit the chart hands over", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-entrypoint-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  // The entry point next to a main.js that reports what V8 was given, as in the image's /app/cli.
+  await copyFile(join(root, 'cli/entrypoint.sh'), join(dir, 'entrypoint.sh'));
+  await writeFile(
+    join(dir, 'main.js'),
+    "const v8 = require('node:v8'); console.log(JSON.stringify({ argv: process.argv.slice(2), execArgv: process.execArgv, limit: v8.getHeapStatistics().heap_size_limit }));",
+  );
+  const run = (env: Record<string, string>, args: string[] = ['run']) =>
+    spawnSync('sh', [join(dir, 'entrypoint.sh'), ...args], {
+      encoding: 'utf8',
+      env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, ...env },
+    });
+  const mib = 2 ** 20;
+
+  const pod = run({ SSM_MEMORY_LIMIT_MIB: '256', SSM_NODE_FLAGS: '--optimize-for-size' });
+  assert.equal(pod.status, 0, pod.stderr);
+  const sized = JSON.parse(pod.stdout) as { argv: string[]; execArgv: string[]; limit: number };
+  assert.deepEqual(sized.argv, ['run'], 'arguments reach cli/main.js');
+  assert.deepEqual(sized.execArgv, [
+    '--max-old-space-size=160',
+    '--max-semi-space-size=2',
+    '--optimize-for-size',
+  ]);
+  // Old generation plus young generation: below the 256 MiB limit, where V8 alone gives 256+.
+  assert.ok(sized.limit > 160 * mib && sized.limit < 200 * mib, `heap limit ${sized.limit / mib} MiB`);
+
+  const unsized = JSON.parse(run({}).stdout) as { execArgv: string[]; limit: number };
+  assert.deepEqual(unsized.execArgv, [], 'no limit handed over: V8 sizes the heap itself');
+  assert.ok(unsized.limit > 256 * mib);
+
+  const large = run({ SSM_MEMORY_LIMIT_MIB: '1024' }, ['node-flags']);
+  assert.equal(large.stdout.trim(), '--max-old-space-size=736 --max-semi-space-size=8');
+  const tiny = run({ SSM_MEMORY_LIMIT_MIB: '64' }, ['node-flags']);
+  assert.equal(tiny.stdout.trim(), '--max-old-space-size=48 --max-semi-space-size=1');
+  // No limit on the container: the Downward API gives the node's allocatable memory.
+  const node = run({ SSM_MEMORY_LIMIT_MIB: '257000' }, ['node-flags']);
+  assert.equal(node.stdout.trim(), '--max-old-space-size=4096 --max-semi-space-size=16');
+
+  for (const bad of ['256Mi', '0', '-1', '1e3']) {
+    const refused = run({ SSM_MEMORY_LIMIT_MIB: bad });
+    assert.equal(refused.status, 2, bad);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, new RegExp(`^SSM_MEMORY_LIMIT_MIB "${bad}": not a whole number of MiB`));
+  }
 });

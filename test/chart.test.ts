@@ -123,6 +123,14 @@ test('defaults: a DaemonSet with TLS, auth, zombie on the host /proc, least-priv
     ['spec.nodeName', 'metadata.name', 'metadata.namespace'],
   );
   assert.ok(daemonset.spec.template.spec.volumes.some((v: KubeObject) => v.hostPath?.path === '/proc'));
+  // The entry point sizes the heap from the container's own limit, handed over in MiB.
+  const env = Object.fromEntries(container.env.map((e: KubeObject) => [e.name, e.value ?? e.valueFrom]));
+  assert.deepEqual(env.SSM_MEMORY_LIMIT_MIB, {
+    resourceFieldRef: { containerName: container.name, resource: 'limits.memory', divisor: '1Mi' },
+  });
+  assert.equal(env.SSM_NODE_FLAGS, '--optimize-for-size');
+  assert.equal(env.MALLOC_ARENA_MAX, '2');
+  assert.ok(container.resources.limits.memory, 'a memory limit to size from');
   const config = loadedConfig(objects);
   assert.equal(config.server.tls.enabled, true);
   assert.equal(config.server.auth.enabled, true);
