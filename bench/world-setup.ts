@@ -337,6 +337,11 @@ export function worldConfig(options: {
   };
 }
 
+/** The memory limit the pod's heap is sized from: the original's for the world's size, or BENCH_LIMIT_MIB. */
+export function benchLimitMiB(world: World): number {
+  return process.env.BENCH_LIMIT_MIB ? Number(process.env.BENCH_LIMIT_MIB) : world.original.limitMiB;
+}
+
 /** What the measured pod is given: the service account's files and the pod's environment. */
 export interface PodEnvironment {
   readonly serviceAccountDir: string;
@@ -360,7 +365,7 @@ export async function podEnvironment(
  * limit. It talks to us over IPC.
  */
 export function startChild(configPath: string, world: World, pod: PodEnvironment): ChildProcess {
-  const runtime = podRuntime(world.original.limitMiB);
+  const runtime = podRuntime(benchLimitMiB(world));
   return fork(join(buildDir, 'bench/world-child.js'), [buildDir, configPath, pod.serviceAccountDir], {
     execPath: process.execPath,
     execArgv: ['--expose-gc', ...runtime.flags],

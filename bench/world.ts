@@ -13,7 +13,8 @@
  *     next to the original chart's request and limit for that size.
  * Figures, not pass/fail. BENCH_WORLDS=N,S,M,L (default), BENCH_JSON=<file> for the JSON results
  * (default .bench-out/world.json); BENCH_CHILD_FLAGS and BENCH_MALLOC_ARENA_MAX replace the
- * chart's memory settings, BENCH_COLLECTORS the world's instruments.
+ * chart's memory settings, BENCH_LIMIT_MIB the limit the heap is sized from (65536: about V8's
+ * own sizing on a large host), BENCH_COLLECTORS the world's instruments.
  *
  *   N:   a DaemonSet pod (zombie, lvm) on one node of 30, its 100 pods watched
  *   S:   50 nodes,  1.5k pods
@@ -28,6 +29,7 @@ import { parseSamples } from '../test/support/exposition-parse.js';
 import { get } from '../test/support/http.js';
 import { OtlpReceiver } from '../test/support/otlp-receiver.js';
 import {
+  benchLimitMiB,
   build,
   PodChurn,
   podEnvironment,
@@ -100,7 +102,8 @@ async function churnRun(child: ChildProcess, churn: PodChurn, world: World, url:
     await new Promise((resolve) => setTimeout(resolve, 5_000));
   }
   const final = await request<RssReading>(child, 'rss');
-  const steady = readings.filter((r) => r.atMs >= 60_000).map((r) => r.rssMiB);
+  const settled = readings.filter((r) => r.atMs >= 60_000);
+  const steady = (settled.length > 0 ? settled : readings).map((r) => r.rssMiB);
   steady.sort((a, b) => a - b);
   scrapeMs.sort((a, b) => a - b);
   return {
@@ -124,7 +127,8 @@ async function runWorld(world: World, shared: SharedFixtures) {
     shared,
     accountsDsn: accounts?.dsn ?? '',
     otlp: { port: receiver.port, interval: '30s', timeout: '30s' },
-    databaseCheckInterval: '1m',
+    // The instrument's default; a run of 10k checks takes longer than a minute here.
+    databaseCheckInterval: '5m',
   });
   const configPath = join(dir, 'config.yaml');
   // JSON is YAML; the loader reads it as any config file.
@@ -192,7 +196,7 @@ async function runWorld(world: World, shared: SharedFixtures) {
       collectors: world.collectors,
       original: world.original,
       bar: world.bar,
-      nodeFlags: podRuntime(world.original.limitMiB),
+      nodeFlags: podRuntime(benchLimitMiB(world)),
       series: samples.length,
       bodyMiB: Buffer.byteLength(body) / 2 ** 20,
       scrapeP50Ms: percentile(times, 50),
@@ -229,12 +233,19 @@ async function runWorld(world: World, shared: SharedFixtures) {
 const names = (process.env.BENCH_WORLDS ?? 'N,S,M,L').split(',');
 build();
 const shared = await sharedFixtures();
-const results = [];
+const results: Awaited<ReturnType<typeof runWorld>>[] = [];
+const failed: { world: string; error: string }[] = [];
 try {
   for (const name of names) {
     const world = WORLDS[name];
     if (!world) throw new Error(`BENCH_WORLDS: unknown world "${name}" (N, S, M or L)`);
-    results.push(await runWorld(world, shared));
+    // One world that breaks does not lose the figures of the others.
+    try {
+      results.push(await runWorld(world, shared));
+    } catch (error) {
+      failed.push({ world: name, error: (error as Error).message });
+      console.error(`[${name}] failed: ${(error as Error).message}`);
+    }
   }
 } finally {
   await shared.stop();
@@ -283,6 +294,8 @@ for (const r of results) {
 await mkdir(dirname(jsonPath), { recursive: true });
 await writeFile(
   jsonPath,
-  `${JSON.stringify({ node: process.version, at: new Date().toISOString(), results }, null, 2)}\n`,
+  `${JSON.stringify({ node: process.version, at: new Date().toISOString(), results, failed }, null, 2)}\n`,
 );
 console.log(`JSON: ${jsonPath}`);
+for (const failure of failed) console.log(`world ${failure.world} FAILED: ${failure.error}`);
+if (failed.length > 0) process.exitCode = 1;

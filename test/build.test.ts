@@ -58,12 +58,63 @@ test('the compiled build runs with plain node and needs production dependencies 
   const missing = [...needed].filter((name) => !(name in pkg.dependencies));
   assert.deepEqual(missing, [], 'imported by the build but not a production dependency');
 
-  // Serve for real from the compiled code.
-  const child = spawn(process.execPath, [join(outDir, 'cli/main.js'), 'run', '--address', '127.0.0.1:0'], {
-    cwd: root,
-    env: { ...process.env, COLLECTORS_ZOMBIE_PROC_PATH: join(root, 'instruments/zombie/testdata/proc') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // Serve for real from the compiled code, and only with what the config uses loaded.
+  const plain = await serveCompiled(t, {});
+  const metrics = await get(`http://127.0.0.1:${plain.port}/metrics`);
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.body, /sealos_zombie_processes/);
+  const loaded = await plain.stop();
+  assert.ok(loaded.has('@opentelemetry/sdk-metrics'), `the record of loaded packages works: ${[...loaded]}`);
+  for (const unused of [
+    '@kubernetes/client-node',
+    '@grpc/grpc-js',
+    'pg',
+    'mysql2',
+    'mongodb',
+    'ioredis',
+    'pino-pretty',
+  ]) {
+    assert.ok(!loaded.has(unused), `${unused} loaded, though this config does not use it`);
+  }
+  // OTLP on: the gRPC exporter loads.
+  const pushing = await serveCompiled(t, { OTLP_ENABLED: 'true', OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+  assert.ok((await pushing.stop()).has('@grpc/grpc-js'));
+});
+
+/**
+ * The compiled CLI serving on a free port with `env`; `stop()` ends it with SIGTERM (exit 0
+ * asserted) and gives the npm packages it loaded, recorded by a module hook.
+ */
+async function serveCompiled(t: { after(fn: () => unknown): void }, env: Record<string, string>) {
+  const record = join(outDir, `loaded-${Math.random().toString(36).slice(2)}.txt`);
+  const hook = join(outDir, 'record-loads.mjs');
+  await writeFile(
+    hook,
+    `import { registerHooks } from 'node:module';
+import { writeFileSync } from 'node:fs';
+const packages = new Set();
+registerHooks({ load(url, context, next) {
+  const match = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(url);
+  if (match) packages.add(match[1]);
+  return next(url, context);
+} });
+process.on('exit', () => writeFileSync(process.env.SSM_LOADED_RECORD, [...packages].join('\\n')));
+`,
+  );
+  const child = spawn(
+    process.execPath,
+    ['--import', hook, join(outDir, 'cli/main.js'), 'run', '--address', '127.0.0.1:0'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        COLLECTORS_ZOMBIE_PROC_PATH: join(root, 'instruments/zombie/testdata/proc'),
+        SSM_LOADED_RECORD: record,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   t.after(() => child.kill('SIGKILL'));
   let stderr = '';
   const port = await new Promise<number>((resolve, reject) => {
@@ -77,13 +128,16 @@ test('the compiled build runs with plain node and needs production dependencies 
       }
     });
   });
-  const metrics = await get(`http://127.0.0.1:${port}/metrics`);
-  assert.equal(metrics.status, 200);
-  assert.match(metrics.body, /sealos_zombie_processes/);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  assert.equal(await exited, 0);
-});
+  return {
+    port,
+    stop: async () => {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+      return new Set((await readFile(record, 'utf8')).split('\n').filter(Boolean));
+    },
+  };
+}
 
 test("the image's entry point sizes V8's heap from the memory limit the chart hands over", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'ssm-entrypoint-'));
