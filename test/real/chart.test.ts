@@ -202,6 +202,26 @@ function find(kind: string, suffix = ''): KubeObject {
   return found;
 }
 
+/** A binary-suffixed quantity (what the chart writes for memory) in bytes. */
+function quantityBytes(quantity: string): number {
+  const match = /^(\d+)(Ki|Mi|Gi)?$/.exec(quantity);
+  assert.ok(match, `quantity "${quantity}" is one this test can read`);
+  const scale = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 }[match[2] as 'Ki' | 'Mi' | 'Gi'] ?? 1;
+  return Number(match[1]) * scale;
+}
+
+/** A resourceFieldRef as the kubelet resolves it: the container's resource over the divisor, rounded up. */
+function resourceValue(
+  container: KubeObject,
+  ref: { resource: string; divisor?: string } | undefined,
+): string | undefined {
+  if (!ref) return undefined;
+  const [kind, resource] = ref.resource.split('.') as [string, string];
+  const amount = container.resources?.[kind]?.[resource];
+  if (amount === undefined) return undefined;
+  return String(Math.ceil(quantityBytes(String(amount)) / quantityBytes(ref.divisor ?? '1')));
+}
+
 /** What the chart's pod would run with: its ConfigMap's config file, its env, its ServiceAccount. */
 async function chartPod(): Promise<{ config: string; env: Record<string, string> }> {
   const config = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
@@ -214,7 +234,10 @@ async function chartPod(): Promise<{ config: string; env: Record<string, string>
   };
   const env: Record<string, string> = {};
   for (const variable of container.env ?? []) {
-    const value = variable.value ?? fieldValues[variable.valueFrom?.fieldRef?.fieldPath];
+    const value =
+      variable.value ??
+      fieldValues[variable.valueFrom?.fieldRef?.fieldPath] ??
+      resourceValue(container, variable.valueFrom?.resourceFieldRef);
     assert.ok(value !== undefined, `env ${variable.name} has a value this test can give`);
     env[variable.name] = value;
   }
