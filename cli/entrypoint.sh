@@ -25,8 +25,6 @@ if [ -n "$limit" ]; then
       exit 2
       ;;
   esac
-fi
-if [ -n "$limit" ]; then
   old=$((limit * 3 / 4 - 32))
   [ "$old" -lt 48 ] && old=48
   # Without a limit the Downward API gives the node's allocatable memory: keep V8's own ceiling.

@@ -18,6 +18,7 @@ const INSTRUMENT_API = new Set([
   'lib/poller.ts',
   'lib/config/duration.ts',
   'lib/config/entries.ts',
+  'lib/config/named-file.ts',
   'lib/config/redact.ts',
   // Probe machinery shared by the probe instruments (domain, registryproxy).
   'lib/probe/config.ts',

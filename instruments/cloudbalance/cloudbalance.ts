@@ -2,7 +2,7 @@
  * cloudbalance: available balance of cloud accounts (Alibaba Cloud, Tencent Cloud, VolcEngine),
  * polled through the providers' official SDKs. Cluster-wide: runs on the leader.
  */
-import { readFile } from 'node:fs/promises';
+import { readNamedFile } from '../../lib/config/named-file.js';
 import { safeErrorLine } from '../../lib/config/redact.js';
 import { defineInstrument, type InstrumentContext } from '../../lib/instrument.js';
 import { Poller } from '../../lib/poller.js';
@@ -12,13 +12,7 @@ import { type BalanceQuery, type Credentials, providers } from './providers.js';
 
 async function secret(inline: string, file: string, field: string): Promise<string> {
   if (inline !== '') return inline;
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch (error) {
-    throw new Error(
-      `${field} "${file}": cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  return (await readNamedFile(file, field)).toString('utf8').trim();
 }
 
 async function credentialsOf(account: Account): Promise<Credentials> {

@@ -6,10 +6,11 @@
  * kubeconfig may name (exec plugins, OIDC, client certificates).
  */
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, type Dispatcher } from 'undici';
 import type { Env } from '../config/env.js';
+import { readNamedFileSync } from '../config/named-file.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -34,16 +35,6 @@ export interface ClusterConnection {
   prepare(): Promise<PreparedRequest>;
   /** The API answered 401: the credentials are read again before the next request. */
   rejected(): void;
-}
-
-function readRequired(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new Error(
-      `in-cluster ${what} "${path}": cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
 }
 
 /** TLS takes a CA bundle without a certificate in it and fails every handshake later; we fail now. */
@@ -75,7 +66,7 @@ class TokenFile {
 
   current(): string {
     if (this.#now() - this.#readAt >= this.#rereadMs) {
-      const token = readRequired(this.#path, 'token').toString('utf8').trim();
+      const token = readNamedFileSync(this.#path, 'in-cluster token').toString('utf8').trim();
       if (token === '') throw new Error(`in-cluster token "${this.#path}": the file is empty`);
       this.#token = token;
       this.#readAt = this.#now();
@@ -117,7 +108,7 @@ export function inClusterConnection(env: Env, options: InClusterOptions = {}): C
   );
   token.current(); // an unreadable token is an error at start, not at the first request
   const caPath = join(dir, 'ca.crt');
-  const ca = readRequired(caPath, 'CA').toString('utf8');
+  const ca = readNamedFileSync(caPath, 'in-cluster CA').toString('utf8');
   checkCertificates(caPath, ca);
   const dispatcher = new Agent({ connect: { ca } });
   return {
@@ -139,7 +130,7 @@ async function kubeconfigConnection(path: string, field: string): Promise<Cluste
   }
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error(`${field} "${path}": no current cluster in the kubeconfig`);
-  const server = cluster.server.replace(/\/$/, '');
+  const server = cluster.server;
   return {
     server,
     source: path,

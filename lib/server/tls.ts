@@ -3,8 +3,8 @@
  * does not load (half-written, mismatched) is rejected and the previous one keeps serving.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
+import { readNamedFile } from '../config/named-file.js';
 
 export interface CertificatePair {
   readonly cert: Buffer;
@@ -14,20 +14,10 @@ export interface CertificatePair {
   readonly subject: string;
 }
 
-async function readNamed(path: string, field: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw new Error(
-      `${field} "${path}": cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
-}
-
 /** Reads and checks a certificate/key pair; errors name the config field and the file. */
 export async function loadCertificatePair(certFile: string, keyFile: string): Promise<CertificatePair> {
-  const cert = await readNamed(certFile, 'server.tls.certFile');
-  const key = await readNamed(keyFile, 'server.tls.keyFile');
+  const cert = await readNamedFile(certFile, 'server.tls.certFile');
+  const key = await readNamedFile(keyFile, 'server.tls.keyFile');
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(cert);

@@ -2,21 +2,14 @@
  * The OTLP/gRPC exporter. Loaded only when `otlp.enabled` is on: gRPC and the OTLP transformer
  * are some 250 modules a pull-only process has no use for.
  */
-import { readFileSync } from 'node:fs';
 import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { readNamedFileSync } from '../config/named-file.js';
 import type { OtlpSettings } from './readers.js';
 
 function readPem(field: string, path: string): Buffer | null {
-  if (path === '') return null;
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new Error(
-      `otlp.${field} "${path}": cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  return path === '' ? null : readNamedFileSync(path, `otlp.${field}`);
 }
 
 function channelCredentials(settings: OtlpSettings): ChannelCredentials {

@@ -7,7 +7,7 @@
  * Tests can drop watches, compact history, fail requests and restart it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localhostPair } from '../certificates.js';
 import { fieldMatcher, labelMatcher } from './selectors.js';
+import { writeServiceAccountFiles } from './service-account.js';
 
 export interface ResourceType {
   readonly group: string;
@@ -231,10 +232,7 @@ export class TestApiServer {
     token = this.#options.token ?? '',
   ): Promise<{ KUBERNETES_SERVICE_HOST: string; KUBERNETES_SERVICE_PORT: string }> {
     const { cert } = await serverCertificate();
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'token'), token);
-    await writeFile(join(dir, 'ca.crt'), cert);
-    await writeFile(join(dir, 'namespace'), 'default');
+    await writeServiceAccountFiles(dir, { token, ca: cert, namespace: 'default' });
     return {
       KUBERNETES_SERVICE_HOST: this.#options.host ?? '127.0.0.1',
       KUBERNETES_SERVICE_PORT: String(this.#port),

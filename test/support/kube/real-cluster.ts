@@ -6,7 +6,7 @@
  * `namespace()` creates the namespace's `default` ServiceAccount (the controller-manager's job).
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { stringify } from 'yaml';
 import { eventually } from '../http.js';
 import { freePorts, startProcess, stopProcess, waitFor } from '../peer-process.js';
 import { peerPath } from '../peers.js';
+import { writeServiceAccountFiles } from './service-account.js';
 
 const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
@@ -313,10 +314,7 @@ export class RealCluster {
   async serviceAccountFiles(namespace: string, name: string) {
     const token = await this.serviceAccountToken(namespace, name);
     const dir = join(this.dir, `${namespace}-${name}.serviceaccount`);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'token'), token);
-    await writeFile(join(dir, 'ca.crt'), this.admin.ca);
-    await writeFile(join(dir, 'namespace'), namespace);
+    await writeServiceAccountFiles(dir, { token, ca: this.admin.ca, namespace });
     return {
       dir,
       env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(this.port) },
