@@ -46,6 +46,19 @@ export interface MetricSink {
     items: () => Iterable<T>,
     each: (item: T, observe: Observe) => void,
   ): void;
+  /**
+   * The same for a metric whose series are a pure function of one object of a keyed collection
+   * (an informer's store, a probe's results by key), as kube-state-metrics' generators are: the
+   * framework encodes an object's series once and keeps them until its key holds a different
+   * object or is gone, so a scrape of a large cluster copies cached bytes. `each` must read
+   * nothing but the object and fixed config (no clock, no other state): what else it reads is
+   * not seen again until the object changes.
+   */
+  observeObjects<T>(
+    declaration: MetricDeclaration,
+    entries: () => Iterable<readonly [string, T]>,
+    each: (item: T, observe: Observe) => void,
+  ): void;
 }
 
 /** Outcome of one collection run, for the `state_metric_collector_*` self-metrics and /health. */

@@ -101,9 +101,11 @@ function createCrds(context: InstrumentContext, config: CrdsConfig) {
         });
         return;
       }
-      context.metrics.observeEach(
+      context.metrics.observeObjects(
         metric.declaration,
-        () => subscriptions.flatMap((subscription) => [...subscription.items.values()]),
+        function* () {
+          for (const subscription of subscriptions) yield* subscription.items;
+        },
         (series, observe) => {
           for (const sample of series.samples[index] ?? []) observe(sample.value, sample.labels);
         },

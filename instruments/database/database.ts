@@ -280,19 +280,19 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     },
   });
 
-  /** Results of databases that still exist. */
-  function* current(): Generator<CheckResult> {
-    for (const result of results.values()) if (stillThere(result)) yield result;
+  /** Results of databases that still exist, by `namespace/name`. */
+  function* current(): Generator<[string, CheckResult]> {
+    for (const entry of results) if (stillThere(entry[1])) yield entry;
   }
 
-  context.metrics.observeEach(databaseConnectivity, current, (r, observe) =>
+  context.metrics.observeObjects(databaseConnectivity, current, (r, observe) =>
     observe(r.connected ? 1 : 0, { namespace: r.namespace, database: r.name, type: r.type }),
   );
-  context.metrics.observeEach(databaseResponseTime, current, (r, observe) => {
+  context.metrics.observeObjects(databaseResponseTime, current, (r, observe) => {
     if (r.seconds !== undefined)
       observe(r.seconds, { namespace: r.namespace, database: r.name, type: r.type });
   });
-  context.metrics.observeEach(databaseCheckError, current, (r, observe) => {
+  context.metrics.observeObjects(databaseCheckError, current, (r, observe) => {
     if (r.reason) observe(1, { namespace: r.namespace, database: r.name, type: r.type, reason: r.reason });
   });
   const counts = () => {
@@ -300,7 +300,7 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     const byType = new Map<string, { total: number; available: number }>([
       ['all', { total: 0, available: 0 }],
     ]);
-    for (const r of current()) {
+    for (const [, r] of current()) {
       for (const type of [r.type, 'all']) {
         const entry = byType.get(type) ?? { total: 0, available: 0 };
         entry.total += 1;

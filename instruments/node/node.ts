@@ -65,14 +65,14 @@ function createNode(context: InstrumentContext, config: NodeConfig) {
   });
 
   /** As the original: a node younger than ignoreNewNodeDuration has no health series yet. */
-  function* settledNodes(): Iterable<LeanNode> {
+  function* settledNodes(): Iterable<[string, LeanNode]> {
     const threshold = context.clock.now() - config.ignoreNewNodeDuration;
-    for (const node of nodes.items.values()) if (!(node.createdMs > threshold)) yield node;
+    for (const entry of nodes.items) if (!(entry[1].createdMs > threshold)) yield entry;
   }
-  context.metrics.observeEach(nodeHealthy, settledNodes, (node, observe) =>
+  context.metrics.observeObjects(nodeHealthy, settledNodes, (node, observe) =>
     observe(health(node).healthy ? 1 : 0, { node: node.name }),
   );
-  context.metrics.observeEach(nodeCondition, settledNodes, (node, observe) => {
+  context.metrics.observeObjects(nodeCondition, settledNodes, (node, observe) => {
     const { healthy, abnormal } = health(node);
     if (healthy) return;
     for (const condition of abnormal) {

@@ -54,9 +54,11 @@ function createPod(context: InstrumentContext, config: PodConfig) {
     synced = true;
   });
 
-  context.metrics.observeEach(
+  context.metrics.observeObjects(
     podContainerRestarts,
-    () => subscriptions.flatMap((subscription) => [...subscription.items.values()]),
+    function* () {
+      for (const subscription of subscriptions) yield* subscription.items;
+    },
     (pod, observe) => {
       for (const container of pod.containers) {
         if (container.restarts >= config.restartThreshold) {

@@ -9,8 +9,37 @@ import { queryBalances } from './balances.js';
 import { type UserbalanceConfig, type UserEntry, userbalanceConfig } from './config.js';
 import { userBalance, userbalanceMetrics } from './metrics.js';
 
+/** A configured user's balance at the last poll. */
+interface UserBalance {
+  readonly user: UserEntry;
+  readonly value: number;
+}
+
+/**
+ * The balances by configured entry (its index), keeping the previous object where a balance did
+ * not change, so that its series stay encoded (observeObjects) across polls.
+ */
+function balanceEntries(
+  users: readonly UserEntry[],
+  keys: readonly string[],
+  balances: ReadonlyMap<string, number>,
+  previous: ReadonlyMap<string, UserBalance>,
+): Map<string, UserBalance> {
+  const next = new Map<string, UserBalance>();
+  users.forEach((user, index) => {
+    const value = balances.get(user.uid);
+    if (value === undefined) return;
+    const key = keys[index] as string;
+    const held = previous.get(key);
+    next.set(key, held !== undefined && Object.is(held.value, value) ? held : { user, value });
+  });
+  return next;
+}
+
 function createUserbalance(context: InstrumentContext, config: UserbalanceConfig) {
-  let balances = new Map<string, number>();
+  const users = config.users as UserEntry[];
+  const keys = users.map((_, index) => String(index));
+  let balances = new Map<string, UserBalance>();
   const poller = new Poller(context, {
     intervalMs: config.checkInterval,
     timeoutMs: config.checkTimeout + 1000,
@@ -22,7 +51,7 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
           [...new Set(config.users.map((user) => user.uid))],
           config.checkTimeout,
         );
-        balances = result.balances;
+        balances = balanceEntries(users, keys, result.balances, balances);
         return result.missing.length > 0
           ? `not in the "User" table: ${result.missing.join(', ')}`
           : undefined;
@@ -34,12 +63,10 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
     },
   });
 
-  context.metrics.observeEach(
+  context.metrics.observeObjects(
     userBalance,
-    () => config.users as UserEntry[],
-    (user, observe) => {
-      const value = balances.get(user.uid);
-      if (value === undefined) return;
+    () => balances,
+    ({ user, value }, observe) => {
       const labels = {
         region: user.region,
         uuid: user.uuid,

@@ -26,6 +26,12 @@ export interface MetricDeclaration {
   readonly resourceLabels?: readonly string[];
 }
 
+/** A declaration with the name it is exposed under in one pipeline. */
+export interface ExposedMetric {
+  readonly exposedName: string;
+  readonly declaration: MetricDeclaration;
+}
+
 /** The exposed (OTel instrument and Prometheus) name of a declaration under a namespace prefix. */
 export function exposedName(declaration: MetricDeclaration, namespace: string): string {
   if (declaration.prefixed === false || namespace === '') return declaration.name;

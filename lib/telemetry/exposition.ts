@@ -5,8 +5,11 @@
  * for). Sample lines are the same in both formats; only the family headers differ, so one
  * collection serves scrapes of either format.
  */
-import type { MetricDeclaration, Observe } from '../instrument.js';
-import type { TimeSlicer } from './source.js';
+import type { ExposedMetric } from './declaration.js';
+import type { EncodedSeries, SeriesVisitor } from './registry.js';
+import { formatValue, sampleNameOf } from './sample-text.js';
+
+export { formatValue } from './sample-text.js';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
 
@@ -24,21 +27,6 @@ function escapeHelp(text: string): string {
   return text.replaceAll('\\', '\\\\').replaceAll('\n', '\\n');
 }
 
-const NEEDS_ESCAPE = /[\\"\n]/;
-
-/** Most label values need no escaping; testing first avoids three scans and three copies. */
-function escapeLabelValue(text: string): string {
-  if (!NEEDS_ESCAPE.test(text)) return text;
-  return text.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
-}
-
-export function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Number.POSITIVE_INFINITY) return '+Inf';
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
-  return String(value);
-}
-
 const UNIT_WORDS: Record<string, string> = { s: 'seconds', By: 'bytes' };
 
 /** The OpenMetrics UNIT of a declaration, only when the name carries it as its suffix. */
@@ -47,76 +35,65 @@ function openMetricsUnit(name: string, unit: string): string | undefined {
   return word !== undefined && name.endsWith(`_${word}`) ? word : undefined;
 }
 
-export interface ExposedMetric {
-  readonly exposedName: string;
-  readonly declaration: MetricDeclaration;
-}
-
-export type LabelFormatter = (attributes: Readonly<Record<string, unknown>>) => string;
+/** The first chunk of a block is small (most metrics have a few series); later ones double. */
+const FIRST_CHUNK_BYTES = 4 * 1024;
+/** Large enough that writes are few, small enough that none is a big copy. */
+const MAX_CHUNK_BYTES = 256 * 1024;
 
 /**
- * The `{a="x",b="y"}` part for a declaration's labels, in declared order, every declared label
- * present (empty when the point lacks it). An attribute the declaration lacks is a bug in the
- * instrument; it is shown after the declared ones rather than hidden.
+ * One metric's sample lines, written into Buffers as they are walked: off the V8 heap, so a walk
+ * of 250k series leaves only short-lived strings behind (holding every line until the walk ended
+ * made each young-generation collection copy them: 30-40 ms pauses). A keyed object's cached
+ * lines are copied as they are, with their byte length known.
  */
-export function labelFormatter(declared: readonly string[]): LabelFormatter {
-  const openers = declared.map((name, index) => `${index === 0 ? '{' : ','}${name}="`);
-  return (attributes) => {
-    let out = '';
-    let present = 0;
-    for (let index = 0; index < declared.length; index++) {
-      const value = attributes[declared[index] as string];
-      if (value === undefined) {
-        out += `${openers[index]}"`;
-      } else {
-        present += 1;
-        out += `${openers[index]}${escapeLabelValue(String(value))}"`;
-      }
-    }
-    let total = 0;
-    for (const _name in attributes) total += 1;
-    if (total > present) {
-      for (const [name, value] of Object.entries(attributes)) {
-        if (declared.includes(name)) continue;
-        out += `${out === '' ? '{' : ','}${name}="${escapeLabelValue(String(value))}"`;
-      }
-    }
-    return out === '' ? '' : `${out}}`;
-  };
-}
-
-/** Lines per chunk: large enough that writes are few, small enough that none is a big copy. */
-const LINES_PER_CHUNK = 1024;
-
-/**
- * One metric's sample lines, gathered into Buffers of LINES_PER_CHUNK lines: off the V8 heap, so
- * a long walk leaves only short-lived strings behind.
- */
-class SampleChunks {
+export class SampleWriter implements SeriesVisitor {
   readonly #sampleName: string;
-  readonly chunks: Buffer[] = [];
-  #chunk = '';
-  #lines = 0;
+  readonly #chunks: Buffer[] = [];
+  #chunk: Buffer | undefined;
+  #used = 0;
 
   constructor(exposed: ExposedMetric) {
     this.#sampleName = sampleNameOf(exposed);
   }
 
-  add(labels: string, value: number): void {
-    this.#chunk += `${this.#sampleName}${labels} ${formatValue(value)}\n`;
-    this.#lines += 1;
-    if (this.#lines === LINES_PER_CHUNK) this.#flush();
+  encoded(series: EncodedSeries): void {
+    this.#write(series.text, series.bytes);
+  }
+
+  point(labels: string, value: number): void {
+    const line = `${this.#sampleName}${labels} ${formatValue(value)}\n`;
+    // Three bytes per UTF-16 unit bound its UTF-8 length without measuring it first.
+    this.#write(line, line.length * 3);
+  }
+
+  #write(text: string, maxBytes: number): void {
+    let chunk = this.#chunk;
+    if (chunk === undefined || this.#used + maxBytes > chunk.length) {
+      const grown = chunk === undefined ? FIRST_CHUNK_BYTES : Math.min(chunk.length * 2, MAX_CHUNK_BYTES);
+      this.#flush();
+      if (maxBytes > MAX_CHUNK_BYTES) {
+        this.#chunks.push(Buffer.from(text));
+        return;
+      }
+      chunk = Buffer.allocUnsafe(Math.max(grown, maxBytes));
+      this.#chunk = chunk;
+    }
+    this.#used += chunk.write(text, this.#used);
   }
 
   #flush(): void {
-    this.chunks.push(Buffer.from(this.#chunk));
-    this.#chunk = '';
-    this.#lines = 0;
+    const chunk = this.#chunk;
+    if (chunk === undefined || this.#used === 0) return;
+    const used = chunk.subarray(0, this.#used);
+    // A mostly empty chunk is copied out, so that the block does not hold its unused part.
+    this.#chunks.push(this.#used * 2 < chunk.length ? Buffer.from(used) : used);
+    this.#chunk = undefined;
+    this.#used = 0;
   }
 
   finish(): Buffer[] {
-    if (this.#chunk !== '') this.#flush();
-    return this.chunks;
+    this.#flush();
+    return this.#chunks;
   }
 }
 
@@ -125,101 +102,6 @@ export interface MetricBlock {
   readonly exposed: ExposedMetric;
   readonly chunks: readonly Buffer[];
   readonly series: number;
-}
-
-/**
- * Notices a series observed twice in one walk without keeping every label string alive until the
- * walk ends: a set of 53-bit fingerprints (two 32-bit FNV-1a variants) of the label strings. A
- * repeat, or two series that share a fingerprint, sends the metric to an exact, keyed walk.
- */
-export class SeriesFingerprints {
-  readonly #seen = new Set<number>();
-  #repeated = false;
-
-  add(labels: string): void {
-    let a = 0x811c9dc5;
-    let b = 0x01000193;
-    for (let index = 0; index < labels.length; index++) {
-      const code = labels.charCodeAt(index);
-      a = Math.imul(a ^ code, 0x01000193);
-      b = Math.imul(b ^ code, 0x5bd1e995);
-    }
-    const key = (a >>> 0) * 0x200000 + (b >>> 11);
-    if (this.#seen.has(key)) this.#repeated = true;
-    this.#seen.add(key);
-  }
-
-  get repeated(): boolean {
-    return this.#repeated;
-  }
-
-  get size(): number {
-    return this.#seen.size;
-  }
-}
-
-/**
- * Writes one metric's points as they are observed. Lines go into chunks that become Buffers every
- * 1024 lines, so a walk of 100k series leaves only short-lived garbage on the heap (holding every
- * label string until the walk ends made each young-generation collection copy them: 30-40 ms
- * pauses). A series observed twice is noticed by SeriesFingerprints; the metric is then walked
- * again by `ExactBlockBuilder`.
- */
-export class BlockBuilder {
-  readonly #exposed: ExposedMetric;
-  readonly #labels: LabelFormatter;
-  readonly #series = new SeriesFingerprints();
-  readonly #samples: SampleChunks;
-
-  constructor(exposed: ExposedMetric, labels: LabelFormatter) {
-    this.#exposed = exposed;
-    this.#labels = labels;
-    this.#samples = new SampleChunks(exposed);
-  }
-
-  readonly observe: Observe = (value, attributes) => {
-    const labels = this.#labels(attributes);
-    this.#series.add(labels);
-    this.#samples.add(labels, value);
-  };
-
-  /** Whether a series may have been observed twice (or two fingerprints met): walk it exactly. */
-  get repeated(): boolean {
-    return this.#series.repeated;
-  }
-
-  finish(): MetricBlock {
-    return { exposed: this.#exposed, chunks: this.#samples.finish(), series: this.#series.size };
-  }
-}
-
-/**
- * Keeps every series' label string until the walk ends, so that a series observed twice keeps
- * its last value, as the SDK does: both exports agree and the exposition never repeats a series.
- */
-export class ExactBlockBuilder {
-  readonly #exposed: ExposedMetric;
-  readonly #labels: LabelFormatter;
-  readonly #points = new Map<string, number>();
-
-  constructor(exposed: ExposedMetric, labels: LabelFormatter) {
-    this.#exposed = exposed;
-    this.#labels = labels;
-  }
-
-  readonly observe: Observe = (value, attributes) => {
-    this.#points.set(this.#labels(attributes), value);
-  };
-
-  async finish(slicer: TimeSlicer): Promise<MetricBlock> {
-    const samples = new SampleChunks(this.#exposed);
-    await slicer.walk(this.#points, ([labels, value]) => samples.add(labels, value));
-    return { exposed: this.#exposed, chunks: samples.finish(), series: this.#points.size };
-  }
-}
-
-function sampleNameOf(exposed: ExposedMetric): string {
-  return exposed.declaration.kind === 'counter' ? `${exposed.exposedName}_total` : exposed.exposedName;
 }
 
 function familyHeader(exposed: ExposedMetric, format: ExpositionFormat): string {

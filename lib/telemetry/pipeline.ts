@@ -1,7 +1,8 @@
 /**
  * One generation's telemetry. Instruments register, per declared metric, how to walk their
  * state (a pass); the registration is the single source of truth for both exports:
- * - Prometheus pull: a scrape walks the passes and writes the exposition directly.
+ * - Prometheus pull: a scrape walks the passes and writes the exposition directly; keyed passes
+ *   (one object's series, kept encoded until the object changes) are copied as cached bytes.
  * - OTLP: the MeterProvider's periodic reader collects a MetricProducer that walks the same
  *   passes, and exports in requests of bounded size.
  * Neither goes through the SDK's attribute aggregation, which is most of a stock collection's
@@ -17,17 +18,12 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { MetricDeclaration, MetricSink } from '../instrument.js';
 import { exposedName } from './declaration.js';
-import {
-  BlockBuilder,
-  ExactBlockBuilder,
-  Exposition,
-  type ExpositionFormat,
-  labelFormatter,
-  type MetricBlock,
-} from './exposition.js';
+import { Exposition, type ExpositionFormat, type MetricBlock, SampleWriter } from './exposition.js';
 import { PassProducer } from './otlp-producer.js';
 import { createOtlpReader, type ExportReport, InspectionReader } from './readers.js';
-import { type ObserveSource, type OpenPass, type RegisteredMetric, sinkOver, TimeSlicer } from './source.js';
+import { type RegisteredMetric, registeredMetric, walkMetric } from './registry.js';
+import { TimeSlicer } from './slicer.js';
+import { type ObserveSource, type OpenPass, sinkOver } from './source.js';
 
 export interface PipelineOptions {
   readonly namespace: string;
@@ -97,11 +93,7 @@ export class TelemetryPipeline {
     if (known && known.exposed.declaration !== declaration) {
       throw new Error(`metric "${name}" is declared twice`);
     }
-    const metric = known ?? {
-      exposed: { exposedName: name, declaration },
-      labels: labelFormatter(declaration.labels),
-      opens: [],
-    };
+    const metric = known ?? registeredMetric({ exposedName: name, declaration });
     metric.opens.push(open);
     this.#metrics.set(name, metric);
   };
@@ -115,15 +107,8 @@ export class TelemetryPipeline {
     const errors: unknown[] = [];
     for (const metric of this.#metrics.values()) {
       try {
-        const builder = new BlockBuilder(metric.exposed, metric.labels);
-        for (const open of metric.opens) await slicer.walkPass(open(), builder.observe);
-        if (builder.repeated) {
-          const exact = new ExactBlockBuilder(metric.exposed, metric.labels);
-          for (const open of metric.opens) await slicer.walkPass(open(), exact.observe);
-          blocks.push(await exact.finish(slicer));
-        } else {
-          blocks.push(builder.finish());
-        }
+        const { visitor, series } = await walkMetric(metric, slicer, () => new SampleWriter(metric.exposed));
+        blocks.push({ exposed: metric.exposed, chunks: visitor.finish(), series });
       } catch (error) {
         // A callback that throws costs its own metric only; an abort ends the walk.
         if (signal.aborted) throw signal.reason;

@@ -4,7 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { seriesMap } from '../../test/support/exposition-parse.js';
 import { promtoolProblems } from '../../test/support/promtool.js';
 import { stockExposition, stockSerializer } from '../../test/support/stock-otel.js';
-import type { MetricSink } from '../instrument.js';
+import type { MetricSink, Observe } from '../instrument.js';
 import type { MetricDeclaration } from './declaration.js';
 import { TelemetryPipeline } from './pipeline.js';
 
@@ -71,14 +71,18 @@ const specials: Array<[string, number]> = [
   ['max_safe_plus', 2 ** 53 + 2],
 ];
 
-function registerCorpus(sink: MetricSink): void {
-  const items = awkward.flatMap((namespace, i) => awkward.map((name, j) => ({ namespace, name, i, j })));
-  sink.observeEach(
-    objects,
-    () => items,
-    (item, observe) =>
-      observe(item.i * 100 + item.j, { namespace: item.namespace, name: item.name, note: '' }),
-  );
+type CorpusItem = { namespace: string; name: string; i: number; j: number };
+const corpusItems: CorpusItem[] = awkward.flatMap((namespace, i) =>
+  awkward.map((name, j) => ({ namespace, name, i, j })),
+);
+const corpusEntries = corpusItems.map((item) => [`${item.i}/${item.j}`, item] as const);
+const corpusObject = (item: CorpusItem, observe: Observe) =>
+  observe(item.i * 100 + item.j, { namespace: item.namespace, name: item.name, note: '' });
+
+/** The corpus; `keyed` registers the objects as a keyed pass (cached per object). */
+function registerCorpus(sink: MetricSink, keyed = false): void {
+  if (keyed) sink.observeObjects(objects, () => corpusEntries, corpusObject);
+  else sink.observeEach(objects, () => corpusItems, corpusObject);
   sink.observe(values, (observe) => {
     for (const [name, value] of specials) observe(value, { case: name });
     // The same series twice: the last value counts, in both exports.
@@ -92,13 +96,19 @@ function registerCorpus(sink: MetricSink): void {
   sink.observe(unlabelled, (observe) => observe(1, {}));
 }
 
-test('the exposition and the OTLP collection carry the series and values of the stock OTel path', async () => {
+for (const keyed of [false, true]) {
+  test(`the exposition and the OTLP collection carry the series and values of the stock OTel path${keyed ? ' (objects cached per key)' : ''}`, async () => {
+    await compareWithStock(keyed);
+  });
+}
+
+async function compareWithStock(keyed: boolean) {
   const p = new TelemetryPipeline({
     namespace: 'sealos',
     resource: resourceFromAttributes({}),
     inspect: true,
   });
-  registerCorpus(p.sink);
+  registerCorpus(p.sink, keyed);
   const ours = (await p.scrape('text')).body;
   const oursSeries = seriesMap(ours);
   const stockSeries = seriesMap(await stockExposition(registerCorpus));
@@ -111,8 +121,14 @@ test('the exposition and the OTLP collection carry the series and values of the 
   // What our OTLP reader exports, written by the stock serializer.
   const otlp = stockSerializer().serialize((await p.collectOtlp()).resourceMetrics);
   assert.deepEqual(seriesMap(otlp), stockSeries);
+  // A second collection of each export writes the same from what the first one cached.
+  assert.equal((await p.scrape('text')).body, ours);
+  assert.deepEqual(
+    seriesMap(stockSerializer().serialize((await p.collectOtlp()).resourceMetrics)),
+    stockSeries,
+  );
   await p.shutdown();
-});
+}
 
 test('a big pass is walked in slices: the event loop turns while a scrape runs', async () => {
   const p = new TelemetryPipeline({ namespace: 'sealos', resource: resourceFromAttributes({}) });

@@ -1,29 +1,76 @@
 /**
- * What an instrument registers for a metric, in one shape for both kinds of callback: a pass is
+ * What an instrument registers for a metric, in one shape for every kind of callback: a pass is
  * the items to walk and what to observe for each. Both exports (the Prometheus pull path and the
- * OTLP producer) walk the same passes, in time slices.
+ * OTLP producer) walk the same passes, in time slices (registry.ts).
+ *
+ * A keyed pass is the kube-state-metrics form: its series are a pure function of one object of
+ * a keyed collection (an informer's store, a probe's results), so they are encoded once per
+ * object and kept, in its `cache`, until the key holds a different object or is gone.
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetricDeclaration, MetricSink, Observe } from '../instrument.js';
-import type { ExposedMetric, LabelFormatter } from './exposition.js';
 
 export interface SourcePass {
   readonly items: Iterable<unknown>;
   each(item: unknown, observe: Observe): void;
 }
 
+export interface KeyedPass {
+  readonly entries: Iterable<readonly [string, unknown]>;
+  each(item: unknown, observe: Observe): void;
+  readonly cache: ItemCache;
+}
+
+export type Pass = SourcePass | KeyedPass;
+
 /** Opens one pass over the instrument's current state; called once per collection. */
-export type OpenPass = () => SourcePass;
+export type OpenPass = () => Pass;
 
 export type ObserveSource = (declaration: MetricDeclaration, open: OpenPass) => void;
 
 export const EMPTY_PASS: SourcePass = { items: [], each: () => {} };
 
-/** A declared metric as the pipeline holds it: its exposed name, label writer and passes. */
-export interface RegisteredMetric {
-  readonly exposed: ExposedMetric;
-  readonly labels: LabelFormatter;
-  readonly opens: OpenPass[];
+export function isKeyed(pass: Pass): pass is KeyedPass {
+  return 'cache' in pass;
+}
+
+/** The objects a pass walks, keyed or not (for walks that do not use the cache). */
+export function* passItems(pass: Pass): Iterable<unknown> {
+  if (!isKeyed(pass)) {
+    yield* pass.items;
+    return;
+  }
+  for (const [, item] of pass.entries) yield item;
+}
+
+/** One object's encoded series, as the registry made them for the metric of its cache. */
+export interface CachedItem<Encoded = unknown> {
+  /** The object they were encoded from: a different object under the key is encoded again. */
+  readonly item: unknown;
+  readonly encoded: Encoded;
+  /** The last walk that saw the key (see ItemCache.sweep). */
+  seen: number;
+}
+
+/**
+ * The encoded series of one keyed registration, per key. Walks are numbered; a complete walk
+ * drops the keys it did not see (deleted objects), but never one that a walk started after it
+ * has seen, so concurrent walks (a scrape and an OTLP export) do not drop each other's keys.
+ */
+export class ItemCache {
+  readonly items = new Map<string, CachedItem>();
+  #walks = 0;
+
+  /** Starts a walk; returns its number. */
+  begin(): number {
+    this.#walks += 1;
+    return this.#walks;
+  }
+
+  /** After a complete walk numbered `walk` that saw `seen` keys: drops what no later walk saw. */
+  sweep(walk: number, seen: number): void {
+    if (this.items.size <= seen) return;
+    for (const [key, cached] of this.items) if (cached.seen < walk) this.items.delete(key);
+  }
 }
 
 const ONE_ITEM = [0] as const;
@@ -41,49 +88,13 @@ export function sinkOver(observeSource: ObserveSource): MetricSink {
         each: each as (item: unknown, observe: Observe) => void,
       }));
     },
+    observeObjects: (declaration, entries, each) => {
+      const cache = new ItemCache();
+      observeSource(declaration, () => ({
+        entries: entries(),
+        each: each as (item: unknown, observe: Observe) => void,
+        cache,
+      }));
+    },
   };
-}
-
-/**
- * How long one slice of a walk may hold the event loop. Small against the 50 ms stall budget so
- * that a garbage collection landing in a slice still fits.
- */
-export const SLICE_MS = 8;
-
-/** Checking the clock every item would cost more than the work; every 128 items is below 1 ms. */
-const CLOCK_EVERY = 128;
-
-/**
- * Cuts a long piece of work into slices of SLICE_MS, yielding to the event loop between them
- * (other requests, watch events and timers run there) and stopping when its signal aborts.
- */
-export class TimeSlicer {
-  readonly #signal: AbortSignal | undefined;
-  #sliceEnd = performance.now() + SLICE_MS;
-
-  constructor(signal?: AbortSignal) {
-    this.#signal = signal;
-  }
-
-  /** Yields if the current slice is used up. */
-  async pause(): Promise<void> {
-    if (performance.now() < this.#sliceEnd) return;
-    await nextTurn();
-    this.#signal?.throwIfAborted();
-    this.#sliceEnd = performance.now() + SLICE_MS;
-  }
-
-  async walk<T>(items: Iterable<T>, visit: (item: T) => void): Promise<void> {
-    let count = 0;
-    for (const item of items) {
-      visit(item);
-      count += 1;
-      if (count % CLOCK_EVERY === 0) await this.pause();
-    }
-  }
-
-  /** Walks one pass of a source. */
-  walkPass(pass: SourcePass, observe: Observe): Promise<void> {
-    return this.walk(pass.items, (item) => pass.each(item, observe));
-  }
 }

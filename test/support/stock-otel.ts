@@ -7,7 +7,7 @@ import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { MetricSink } from '../../lib/instrument.js';
 import { exposedName } from '../../lib/telemetry/declaration.js';
-import { sinkOver } from '../../lib/telemetry/source.js';
+import { passItems, sinkOver } from '../../lib/telemetry/source.js';
 
 /** Registers metrics on a plain SDK MeterProvider, collects once, and serializes the stock way. */
 export async function stockExposition(register: (sink: MetricSink) => void): Promise<string> {
@@ -27,7 +27,7 @@ export async function stockExposition(register: (sink: MetricSink) => void): Pro
           : meter.createObservableGauge(name, options);
       instrument.addCallback((result) => {
         const pass = open();
-        for (const item of pass.items) pass.each(item, (value, labels) => result.observe(value, labels));
+        for (const item of passItems(pass)) pass.each(item, (value, labels) => result.observe(value, labels));
       });
     }),
   );

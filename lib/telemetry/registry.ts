@@ -1,0 +1,251 @@
+/**
+ * Series identity and the one walk both exports make over a metric's passes. A metric's series
+ * are its declared labels written in declared order; a series observed twice in one collection
+ * keeps its last value (as the SDK does), so both exports agree and the exposition never repeats
+ * a series. The walk notices a repeat by fingerprints and only then walks again keyed by label
+ * string, which keeps every label string alive; most collections never need it.
+ */
+import type { Attributes } from '@opentelemetry/api';
+import type { Observe } from '../instrument.js';
+import type { ExposedMetric } from './declaration.js';
+import { escapeLabelValue, formatValue, sampleNameOf } from './sample-text.js';
+import type { TimeSlicer } from './slicer.js';
+import { type CachedItem, isKeyed, type KeyedPass, type OpenPass, passItems } from './source.js';
+
+export type LabelFormatter = (attributes: Readonly<Record<string, unknown>>) => string;
+
+/** A declared metric as the pipeline holds it: its exposed name, label writer and passes. */
+export interface RegisteredMetric {
+  readonly exposed: ExposedMetric;
+  readonly labels: LabelFormatter;
+  /** A point's OTLP attributes: its labels without those OTLP carries on the resource. */
+  readonly pointAttributes: (attributes: Attributes) => Attributes;
+  readonly opens: OpenPass[];
+  /** Series of the last walk, to size the next one's fingerprint table. */
+  lastSeries: number;
+}
+
+export function registeredMetric(exposed: ExposedMetric): RegisteredMetric {
+  const onResource = exposed.declaration.resourceLabels ?? [];
+  return {
+    exposed,
+    labels: labelFormatter(exposed.declaration.labels),
+    pointAttributes:
+      onResource.length === 0
+        ? (attributes) => attributes
+        : (attributes) =>
+            Object.fromEntries(Object.entries(attributes).filter(([name]) => !onResource.includes(name))),
+    opens: [],
+    lastSeries: 0,
+  };
+}
+
+/**
+ * The `{a="x",b="y"}` part for a declaration's labels, in declared order, every declared label
+ * present (empty when the point lacks it). An attribute the declaration lacks is a bug in the
+ * instrument; it is shown after the declared ones rather than hidden.
+ */
+export function labelFormatter(declared: readonly string[]): LabelFormatter {
+  const openers = declared.map((name, index) => `${index === 0 ? '{' : ','}${name}="`);
+  return (attributes) => {
+    let out = '';
+    let present = 0;
+    for (let index = 0; index < declared.length; index++) {
+      const value = attributes[declared[index] as string];
+      if (value === undefined) {
+        out += `${openers[index]}"`;
+      } else {
+        present += 1;
+        out += `${openers[index]}${escapeLabelValue(String(value))}"`;
+      }
+    }
+    let total = 0;
+    for (const _name in attributes) total += 1;
+    if (total > present) {
+      for (const [name, value] of Object.entries(attributes)) {
+        if (declared.includes(name)) continue;
+        out += `${out === '' ? '{' : ','}${name}="${escapeLabelValue(String(value))}"`;
+      }
+    }
+    return out === '' ? '' : `${out}}`;
+  };
+}
+
+/** A 53-bit fingerprint of a label string (two 32-bit FNV-1a variants), never 0. */
+export function fingerprint(labels: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let index = 0; index < labels.length; index++) {
+    const code = labels.charCodeAt(index);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x5bd1e995);
+  }
+  return (a >>> 0) * 0x200000 + (b >>> 11) + 1;
+}
+
+/**
+ * Notices a series observed twice in one walk without keeping every label string alive until the
+ * walk ends: an open-addressing table of fingerprints in one Float64Array (a Set of 250k numbers
+ * boxes each one). A repeat, or two series that share a fingerprint, sends the metric to an
+ * exact, keyed walk.
+ */
+export class SeriesFingerprints {
+  #table: Float64Array;
+  #mask: number;
+  #size = 0;
+  #repeated = false;
+
+  constructor(expected = 0) {
+    let slots = 64;
+    while (slots < expected * 2) slots *= 2;
+    this.#table = new Float64Array(slots);
+    this.#mask = slots - 1;
+  }
+
+  add(key: number): void {
+    const table = this.#table;
+    let slot = (key >>> 0) & this.#mask;
+    for (;;) {
+      const held = table[slot] as number;
+      if (held === 0) break;
+      if (held === key) {
+        this.#repeated = true;
+        return;
+      }
+      slot = (slot + 1) & this.#mask;
+    }
+    table[slot] = key;
+    this.#size += 1;
+    if (this.#size * 2 > table.length) this.#grow();
+  }
+
+  #grow(): void {
+    const old = this.#table;
+    this.#table = new Float64Array(old.length * 2);
+    this.#mask = this.#table.length - 1;
+    this.#size = 0;
+    for (const key of old) if (key !== 0) this.add(key);
+  }
+
+  get repeated(): boolean {
+    return this.#repeated;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+}
+
+/** One object's series for one metric, encoded at its last change and written by every walk. */
+export interface EncodedSeries {
+  readonly count: number;
+  /** The sample lines, each newline-terminated (the same in both exposition formats). */
+  readonly text: string;
+  /** The UTF-8 length of `text`. */
+  readonly bytes: number;
+  readonly fingerprints: readonly number[];
+  /** The OTLP points: attributes as `pointAttributes` gives them, and values. */
+  readonly attributes: readonly Attributes[];
+  readonly values: readonly number[];
+}
+
+const NO_SERIES: EncodedSeries = {
+  count: 0,
+  text: '',
+  bytes: 0,
+  fingerprints: [],
+  attributes: [],
+  values: [],
+};
+
+/** What a walk hands each export: cached series of a keyed object, or a series observed now. */
+export interface SeriesVisitor {
+  encoded(series: EncodedSeries): void;
+  /** `labels` is the formatted label string, `attributes` the labels as observed. */
+  point(labels: string, value: number, attributes: Attributes): void;
+}
+
+function encodeItem(metric: RegisteredMetric, pass: KeyedPass, item: unknown): EncodedSeries {
+  const sample = sampleNameOf(metric.exposed);
+  let text = '';
+  const fingerprints: number[] = [];
+  const attributes: Attributes[] = [];
+  const values: number[] = [];
+  pass.each(item, (value, observed) => {
+    const labels = metric.labels(observed);
+    text += `${sample}${labels} ${formatValue(value)}\n`;
+    fingerprints.push(fingerprint(labels));
+    attributes.push(metric.pointAttributes(observed));
+    values.push(value);
+  });
+  if (values.length === 0) return NO_SERIES;
+  // Measuring the length flattens the concatenation in place, so the cache holds one flat string
+  // per object rather than a tree of its parts.
+  return { count: values.length, text, bytes: Buffer.byteLength(text), fingerprints, attributes, values };
+}
+
+async function walkKeyed(
+  metric: RegisteredMetric,
+  pass: KeyedPass,
+  slicer: TimeSlicer,
+  series: SeriesFingerprints,
+  visitor: SeriesVisitor,
+): Promise<void> {
+  const { cache } = pass;
+  const walk = cache.begin();
+  let seen = 0;
+  for (const [key, item] of pass.entries) {
+    let cached = cache.items.get(key) as CachedItem<EncodedSeries> | undefined;
+    if (cached === undefined || cached.item !== item) {
+      cached = { item, encoded: encodeItem(metric, pass, item), seen: walk };
+      cache.items.set(key, cached);
+    } else {
+      cached.seen = walk;
+    }
+    seen += 1;
+    const { encoded } = cached;
+    for (const print of encoded.fingerprints) series.add(print);
+    if (encoded.count > 0) visitor.encoded(encoded);
+    const paused = slicer.tick();
+    if (paused) await paused;
+  }
+  cache.sweep(walk, seen);
+}
+
+/**
+ * Walks a metric's passes once, handing `visitor` every series; if one repeated, walks again
+ * keyed by label string and hands a fresh visitor each series once, with its last value.
+ * Returns the visitor that saw the collection and the number of series.
+ */
+export async function walkMetric<V extends SeriesVisitor>(
+  metric: RegisteredMetric,
+  slicer: TimeSlicer,
+  makeVisitor: () => V,
+): Promise<{ visitor: V; series: number }> {
+  const series = new SeriesFingerprints(metric.lastSeries);
+  const visitor = makeVisitor();
+  const observe: Observe = (value, attributes) => {
+    const labels = metric.labels(attributes);
+    series.add(fingerprint(labels));
+    visitor.point(labels, value, attributes);
+  };
+  for (const open of metric.opens) {
+    const pass = open();
+    if (isKeyed(pass)) await walkKeyed(metric, pass, slicer, series, visitor);
+    else await slicer.walk(pass.items, (item) => pass.each(item, observe));
+  }
+  metric.lastSeries = series.size;
+  if (!series.repeated) return { visitor, series: series.size };
+
+  const exact = new Map<string, { value: number; attributes: Attributes }>();
+  const observeExact: Observe = (value, attributes) => {
+    exact.set(metric.labels(attributes), { value, attributes });
+  };
+  for (const open of metric.opens) {
+    const pass = open();
+    await slicer.walk(passItems(pass), (item) => pass.each(item, observeExact));
+  }
+  const last = makeVisitor();
+  await slicer.walk(exact, ([labels, { value, attributes }]) => last.point(labels, value, attributes));
+  return { visitor: last, series: exact.size };
+}
