@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const script = fileURLToPath(new URL('./scrape.ts', import.meta.url));
 const sizes = (process.env.BENCH_SERIES ?? '10000,100000').split(',').map(Number);
-const modes = ['baseline', 'pipeline', 'stock'] as const;
+const modes = ['baseline', 'pipeline', 'cached', 'stock'] as const;
 
 interface Result {
   mode: string;
@@ -45,5 +45,6 @@ for (const r of rows) {
 }
 console.log(
   'baseline: plain string builder over the same state; pipeline: our pull path (what /metrics runs);\n' +
+    'cached: the same state as objects whose lines are cached, a tenth of them changed before each scrape;\n' +
     'stock: the SDK observable gauge + @opentelemetry/exporter-prometheus serializer (scope and target_info off).',
 );

@@ -1,6 +1,8 @@
 /**
  * One scrape benchmark in this process: N series of one 5-label gauge (the shape of user
- * balances), served by `pipeline` (our pull path, what /metrics runs), `stock` (the SDK's
+ * balances), served by `pipeline` (our pull path, what /metrics runs, walking the state),
+ * `cached` (the same with the users registered as objects: each user's lines are cached, and
+ * every tenth user's balance changes between scrapes), `stock` (the SDK's
  * observable gauge and aggregation, then @opentelemetry/exporter-prometheus's serializer) or
  * `baseline` (a plain string builder over the same state). Prints one JSON line.
  */
@@ -25,7 +27,7 @@ const balance = {
 
 interface User {
   readonly labels: Record<string, string>;
-  readonly value: number;
+  value: number;
 }
 
 const users: User[] = Array.from({ length: series }, (_, i) => ({
@@ -53,12 +55,35 @@ const register = (sink: MetricSink) =>
     () => users,
     (user, observe) => observe(user.value, user.labels),
   );
-register(pipeline.sink);
+/** Users by key; a changed balance is a new object, as an informer or a poll delivers it. */
+const byKey = new Map(users.map((user, i) => [String(i), user] as const));
+let round = 0;
+function changeTenth(): void {
+  round += 1;
+  for (let i = round % 10; i < series; i += 10) {
+    const key = String(i);
+    const user = byKey.get(key) as User;
+    byKey.set(key, { labels: user.labels, value: user.value + 1 });
+  }
+}
+if (mode === 'cached') {
+  pipeline.sink.observeObjects(
+    balance,
+    () => byKey,
+    (user, observe) => observe(user.value, user.labels),
+  );
+} else {
+  register(pipeline.sink);
+}
 
 async function scrapeOnce(): Promise<number> {
   if (mode === 'baseline') return baselineScrape().length;
   if (mode === 'stock') return (await stockExposition(register)).length;
-  return (await pipeline.scrape('text')).body.length;
+  if (mode === 'cached') changeTenth();
+  // What /metrics writes: the chunks, never joined into one string.
+  let length = 0;
+  for (const chunk of (await pipeline.exposition()).chunks('text')) length += chunk.length;
+  return length;
 }
 
 const rssBefore = process.memoryUsage().rss;

@@ -118,6 +118,30 @@ test('two objects with the same series: the last one seen counts, as in an uncac
   await w.p.shutdown();
 });
 
+test('a series repeated only after an object changed is still written once, with the last value', async () => {
+  const w = world();
+  w.pods.set('ns/a', { name: 'a', containers: [{ name: 'app', restarts: 1 }] });
+  w.pods.set('ns/b', { name: 'b', containers: [{ name: 'app', restarts: 2 }] });
+  assert.equal((await w.scrape()).size, 2);
+  await w.scrape(); // unchanged: the cells are not checked again
+  w.pods.set('ns/b', { name: 'a', containers: [{ name: 'app', restarts: 5 }] });
+  for (let round = 0; round < 2; round++) {
+    const body = (await w.p.scrape('text')).body;
+    assert.equal(body.match(/^sealos_cache_restarts\{/gm)?.length, 1, `round ${round}: ${body}`);
+    assert.deepEqual(await w.scrape(), new Map([[series('a', 'app'), 5]]), `round ${round}`);
+    assert.deepEqual(await w.otlp(), [{ attributes: { pod: 'a', container: 'app' }, value: 5 }]);
+  }
+  w.pods.set('ns/b', { name: 'b', containers: [{ name: 'app', restarts: 6 }] });
+  assert.deepEqual(
+    await w.scrape(),
+    new Map([
+      [series('a', 'app'), 1],
+      [series('b', 'app'), 6],
+    ]),
+  );
+  await w.p.shutdown();
+});
+
 test('a large keyed pass written from the cache is walked in slices and writes every series', async () => {
   const w = world();
   for (let i = 0; i < 100_000; i++) {
@@ -136,21 +160,70 @@ test('a large keyed pass written from the cache is walked in slices and writes e
   await w.p.shutdown();
 });
 
-test('ItemCache.sweep: a walk drops only the keys that no walk since its start has seen', () => {
-  const cache = new ItemCache();
-  const put = (key: string, seen: number) => cache.items.set(key, { item: key, encoded: undefined, seen });
-  const first = cache.begin(); // an OTLP export starts
-  put('old', 0); // seen by no running walk: its object was deleted
-  put('both', first);
-  const second = cache.begin(); // a scrape starts while the export runs
-  put('both', second);
-  put('new', second); // an object added after the export passed its place
-  put('first-only', first);
-  cache.sweep(first, 2); // the export ends having seen `both` and `first-only`
-  assert.deepEqual([...cache.items.keys()].sort(), ['both', 'first-only', 'new']);
-  cache.sweep(second, 2); // the scrape ends having seen `both` and `new`
-  assert.deepEqual([...cache.items.keys()].sort(), ['both', 'new']);
-  // A walk that saw every key it holds does not scan.
-  cache.sweep(cache.begin(), cache.items.size);
-  assert.equal(cache.items.size, 2);
+interface Cell {
+  readonly key: string;
+  readonly item: unknown;
+  readonly encoded: string;
+}
+
+/** Walks `keys` over the cache; a key found is kept with its cached item, a new one is made. */
+function walkKeys(cache: ItemCache<Cell>, keys: readonly string[], generation: string): string[] {
+  const walk = cache.walk();
+  const found = keys.map((key) => {
+    const cell = walk.find(key) ?? { key, item: key, encoded: `${key}@${generation}` };
+    walk.keep(cell);
+    return cell.encoded;
+  });
+  walk.complete(true);
+  return found;
+}
+
+const letters = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => `k${String(from + i).padStart(3, '0')}`);
+
+test('ItemCache: every key finds its own cell, whatever the next walk did to the order', () => {
+  const base = letters(0, 100);
+  const cases: Array<[string, string[]]> = [
+    ['the same order', base],
+    ['a few keys deleted', base.filter((_, i) => i % 30 !== 7)],
+    ['a run of 40 keys deleted (a namespace)', [...base.slice(0, 20), ...base.slice(60)]],
+    ['keys added at the end and between', [...base.slice(0, 50), 'new-1', ...base.slice(50), 'new-2']],
+    ['reversed (a relist in another order)', [...base].reverse()],
+    ['a key twice', [...base.slice(0, 10), base[3] as string, ...base.slice(10)]],
+    ['everything gone', []],
+  ];
+  for (const [name, keys] of cases) {
+    const cache = new ItemCache<Cell>();
+    walkKeys(cache, base, 'first');
+    const found = walkKeys(cache, keys, 'second');
+    assert.deepEqual(
+      found,
+      keys.map((key) => (key.startsWith('new') ? `${key}@second` : `${key}@first`)),
+      name,
+    );
+    // What the walk saw is what the next one starts from: deleted keys are gone.
+    assert.equal(cache.size, keys.length, name);
+    assert.deepEqual(
+      walkKeys(cache, base, 'third'),
+      base.map((key) => `${key}@${keys.includes(key) ? 'first' : 'third'}`),
+      name,
+    );
+  }
+});
+
+test('ItemCache: two walks at once both start from the last complete one; neither loses a key', () => {
+  const cache = new ItemCache<Cell>();
+  walkKeys(cache, ['a', 'b'], 'first');
+  const exporting = cache.walk(); // an OTLP export starts
+  const scraping = cache.walk(); // a scrape starts before it ends
+  for (const walk of [exporting, scraping]) {
+    for (const key of ['a', 'b', 'c']) walk.keep(walk.find(key) ?? { key, item: key, encoded: `${key}@new` });
+  }
+  scraping.complete(true);
+  exporting.complete(true);
+  assert.deepEqual(walkKeys(cache, ['a', 'b', 'c'], 'next'), ['a@first', 'b@first', 'c@new']);
+  // A walk that does not complete (its scrape gave up) publishes nothing.
+  const cut = cache.walk();
+  cut.keep({ key: 'z', item: 'z', encoded: 'z@cut' });
+  assert.equal(cache.size, 3);
 });

@@ -16,7 +16,13 @@ import {
   type MetricData,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
-import { type EncodedSeries, type RegisteredMetric, type SeriesVisitor, walkMetric } from './registry.js';
+import {
+  type EncodedPoint,
+  type EncodedSeries,
+  type RegisteredMetric,
+  type SeriesVisitor,
+  walkMetric,
+} from './registry.js';
 import { TimeSlicer } from './slicer.js';
 
 type Point = DataPoint<number>;
@@ -35,14 +41,17 @@ class PointCollector implements SeriesVisitor {
   }
 
   encoded(series: EncodedSeries): void {
-    for (let index = 0; index < series.count; index++) {
-      this.points.push({
-        startTime: this.#start,
-        endTime: this.#end,
-        attributes: series.attributes[index] as Attributes,
-        value: series.values[index] as number,
-      });
-    }
+    this.#push(series);
+    if (series.more !== undefined) for (const point of series.more) this.#push(point);
+  }
+
+  #push(point: EncodedPoint): void {
+    this.points.push({
+      startTime: this.#start,
+      endTime: this.#end,
+      attributes: point.attributes,
+      value: point.value,
+    });
   }
 
   point(_labels: string, value: number, attributes: Attributes): void {

@@ -42,34 +42,104 @@ export function* passItems(pass: Pass): Iterable<unknown> {
   for (const [, item] of pass.entries) yield item;
 }
 
-/** One object's encoded series, as the registry made them for the metric of its cache. */
-export interface CachedItem<Encoded = unknown> {
-  /** The object they were encoded from: a different object under the key is encoded again. */
+/** One object's cell in a cache; the registry adds its encoded series (registry.ts). */
+export interface CachedItem {
+  readonly key: string;
+  /** The object the cell was encoded from: a different object under the key is encoded again. */
   readonly item: unknown;
-  readonly encoded: Encoded;
-  /** The last walk that saw the key (see ItemCache.sweep). */
-  seen: number;
+}
+
+/** How far ahead of its place a walk looks for a key before it asks the index (deletions). */
+const LOOKAHEAD = 16;
+
+/** The cells of one complete walk, in its order, and an index by key made when first needed. */
+interface CachedWalk<Cell extends CachedItem> {
+  readonly cells: readonly Cell[];
+  /** Whether the walk's cells gave no series twice (registry.ts checks it). */
+  readonly repeatFree: boolean;
+  index?: Map<string, number>;
 }
 
 /**
- * The encoded series of one keyed registration, per key. Walks are numbered; a complete walk
- * drops the keys it did not see (deleted objects), but never one that a walk started after it
- * has seen, so concurrent walks (a scrape and an OTLP export) do not drop each other's keys.
+ * The encoded series of one keyed registration, as the last complete walk left them, in the
+ * order it met the keys. The next walk meets them in about the same order (an informer's store
+ * and a poll's map keep insertion order), so finding a key's cell is a comparison at a cursor,
+ * not a hash lookup per object (0.3-0.5 µs each at 250k objects): a few deleted keys are skipped
+ * by looking ahead, and only a reordering (a relist) builds an index. Each walk builds the cells
+ * of its own view and publishes them when complete, so deleted objects leave with it, and two
+ * walks at once (a scrape and an OTLP export) never drop each other's objects.
  */
-export class ItemCache {
-  readonly items = new Map<string, CachedItem>();
-  #walks = 0;
+export class ItemCache<Cell extends CachedItem = CachedItem> {
+  #last: CachedWalk<Cell> = { cells: [], repeatFree: true };
 
-  /** Starts a walk; returns its number. */
-  begin(): number {
-    this.#walks += 1;
-    return this.#walks;
+  /** Starts a walk over the cache as the last complete walk left it. */
+  walk(): CacheWalk<Cell> {
+    return new CacheWalk(this.#last, (walk) => {
+      this.#last = walk;
+    });
   }
 
-  /** After a complete walk numbered `walk` that saw `seen` keys: drops what no later walk saw. */
-  sweep(walk: number, seen: number): void {
-    if (this.items.size <= seen) return;
-    for (const [key, cached] of this.items) if (cached.seen < walk) this.items.delete(key);
+  get size(): number {
+    return this.#last.cells.length;
+  }
+}
+
+export class CacheWalk<Cell extends CachedItem> {
+  readonly #previous: CachedWalk<Cell>;
+  readonly #publish: (walk: CachedWalk<Cell>) => void;
+  readonly #cells: Cell[] = [];
+  #cursor = 0;
+  #unchanged = true;
+
+  constructor(previous: CachedWalk<Cell>, publish: (walk: CachedWalk<Cell>) => void) {
+    this.#previous = previous;
+    this.#publish = publish;
+  }
+
+  /** The cell the last complete walk had for `key`. */
+  find(key: string): Cell | undefined {
+    const { cells } = this.#previous;
+    const end = Math.min(cells.length, this.#cursor + LOOKAHEAD);
+    for (let at = this.#cursor; at < end; at++) {
+      if ((cells[at] as Cell).key === key) {
+        this.#cursor = at + 1;
+        return cells[at];
+      }
+    }
+    this.#previous.index ??= new Map(cells.map((cell, at) => [cell.key, at]));
+    const at = this.#previous.index.get(key);
+    if (at === undefined) return undefined;
+    if (at >= this.#cursor) this.#cursor = at + 1;
+    return cells[at];
+  }
+
+  /** Records the cell of the key this walk is at. */
+  keep(cell: Cell): void {
+    if (this.#unchanged && this.#previous.cells[this.#cells.length] !== cell) this.#unchanged = false;
+    this.#cells.push(cell);
+  }
+
+  /** The cells this walk kept, in its order. */
+  get cells(): readonly Cell[] {
+    return this.#cells;
+  }
+
+  /**
+   * Whether this walk kept exactly the cells of the last complete one, in their order: then
+   * whatever held for those cells together (no series twice) holds for this walk too.
+   */
+  get unchanged(): boolean {
+    return this.#unchanged && this.#cells.length === this.#previous.cells.length;
+  }
+
+  /** Whether the last complete walk's cells gave no series twice. */
+  get previousRepeatFree(): boolean {
+    return this.#previous.repeatFree;
+  }
+
+  /** The walk saw every key: its cells are what the next walk starts from. */
+  complete(repeatFree: boolean): void {
+    this.#publish({ cells: this.#cells, repeatFree });
   }
 }
 
