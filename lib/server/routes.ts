@@ -4,7 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import type { Runtime } from '../runtime.js';
-import { CONTENT_TYPES, type Exposition, negotiateFormat } from '../telemetry/exposition.js';
+import { CONTENT_TYPES, negotiateFormat } from '../telemetry/exposition.js';
+import type { ExpositionLease } from '../telemetry/pipeline.js';
 import { healthReport } from './health.js';
 
 export function sendText(
@@ -63,28 +64,34 @@ export async function serveMetrics(
   const format = negotiateFormat(req.headers.accept);
   const budgetMs = scrapeBudgetMs(req.headers['x-prometheus-scrape-timeout-seconds']);
   const signal = budgetMs === undefined ? undefined : AbortSignal.timeout(budgetMs);
-  let exposition: Exposition;
+  let lease: ExpositionLease;
   try {
-    exposition = await runtime.current.pipeline.exposition(signal);
+    lease = await runtime.current.pipeline.lease(signal);
   } catch (error) {
     if (!signal?.aborted) throw error;
     logger.warn({ budgetMs }, "scrape cut at the scraper's timeout (X-Prometheus-Scrape-Timeout-Seconds)");
     return sendText(res, 503, `collection did not finish within ${budgetMs} ms\n`);
   }
+  const { exposition } = lease;
   if (exposition.errors.length > 0) {
     logger.warn(
       { errors: exposition.errors.slice(0, 5).map(String), count: exposition.errors.length },
       'metric callbacks failed',
     );
   }
-  // Chunked: the body is written as it is held (one chunk per ~1k lines), never joined.
+  // Chunked: the body is written as it is held (chunks of up to 256 KiB), never joined.
   res.writeHead(200, { 'content-type': CONTENT_TYPES[format] });
-  if (req.method === 'HEAD') return void res.end();
+  if (req.method === 'HEAD') {
+    lease.release();
+    return void res.end();
+  }
   for (const chunk of exposition.chunks(format)) {
+    // A response cut short may still hold chunks in the socket: they are not released for reuse.
     if (res.destroyed) return;
     if (!res.write(chunk)) await drained(res);
   }
-  res.end();
+  // 'finish': the last bytes are handed to the kernel, so the chunks may be written over.
+  res.end(() => lease.release());
 }
 
 export function serveHealth(runtime: Runtime, res: ServerResponse): void {

@@ -227,3 +227,45 @@ test('ItemCache: two walks at once both start from the last complete one; neithe
   cut.keep({ key: 'z', item: 'z', encoded: 'z@cut' });
   assert.equal(cache.size, 3);
 });
+
+test('pooled chunks: reused only after every writer released them; bytes stay right', async () => {
+  const w = world();
+  for (let i = 0; i < 20_000; i++) {
+    w.pods.set(`ns/p${i}`, { name: `p${i}`, containers: [{ name: 'app', restarts: i }] });
+  }
+  const bytes = (exposition: { chunks(format: 'text'): Iterable<string | Buffer> }) =>
+    Buffer.concat([...exposition.chunks('text')].map((chunk) => Buffer.from(chunk))).toString();
+  const expected = (await w.p.scrape('text')).body;
+  assert.ok(expected.length > 2 * 256 * 1024, 'the body spans several full-size chunks');
+
+  // Two writers of one walk: the first release does not recycle what the second still writes.
+  const [first, second] = await Promise.all([w.p.lease(), w.p.lease()]);
+  assert.equal(first?.exposition, second?.exposition, 'concurrent leases share one walk');
+  first?.release();
+  first?.release(); // twice is once
+  const meanwhile = await w.p.lease(); // a later walk must not get the chunks second still holds
+  assert.equal(bytes(second?.exposition as never), expected);
+  second?.release();
+  assert.equal(bytes(meanwhile.exposition), expected);
+  meanwhile.release();
+
+  // Chunks given back are written over by the next walk, which still writes the right bytes.
+  w.pods.set('ns/p0', { name: 'p0', containers: [{ name: 'app', restarts: 99 }] });
+  const next = await w.p.lease();
+  assert.equal(
+    bytes(next.exposition),
+    expected.replace(
+      'pod="p0",container="app",instance="i-1"} 0',
+      'pod="p0",container="app",instance="i-1"} 99',
+    ),
+  );
+  next.release();
+
+  // A plain exposition() caller never releases: a lease of the same walk must not recycle it.
+  const [plain, leased] = await Promise.all([w.p.exposition(), w.p.lease()]);
+  const before = bytes(plain);
+  leased.release();
+  await w.p.lease().then((later) => later.release());
+  assert.equal(bytes(plain), before);
+  await w.p.shutdown();
+});

@@ -18,7 +18,13 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { MetricDeclaration, MetricSink } from '../instrument.js';
 import { exposedName } from './declaration.js';
-import { Exposition, type ExpositionFormat, type MetricBlock, SampleWriter } from './exposition.js';
+import {
+  ChunkPool,
+  Exposition,
+  type ExpositionFormat,
+  type MetricBlock,
+  SampleWriter,
+} from './exposition.js';
 import { PassProducer } from './otlp-producer.js';
 import { createOtlpReader, type ExportReport, InspectionReader } from './readers.js';
 import { type RegisteredMetric, registeredMetric, walkMetric } from './registry.js';
@@ -53,6 +59,14 @@ interface SharedWalk {
   readonly promise: Promise<Exposition>;
   readonly controller: AbortController;
   waiters: number;
+  /** Callers that got or may get the exposition and have not released it. */
+  holders: number;
+}
+
+/** An exposition lent to one writer, who releases it once its bytes are written. */
+export interface ExpositionLease {
+  readonly exposition: Exposition;
+  release(): void;
 }
 
 /** Resolves or rejects with `promise`, or rejects as soon as `signal` aborts. */
@@ -71,6 +85,7 @@ export class TelemetryPipeline {
   readonly #inspection: InspectionReader | undefined;
   readonly #metrics = new Map<string, RegisteredMetric>();
   readonly #namespace: string;
+  readonly #pool = new ChunkPool();
   #shared: SharedWalk | undefined;
 
   constructor(options: PipelineOptions) {
@@ -107,8 +122,12 @@ export class TelemetryPipeline {
     const errors: unknown[] = [];
     for (const metric of this.#metrics.values()) {
       try {
-        const { visitor, series } = await walkMetric(metric, slicer, () => new SampleWriter(metric.exposed));
-        blocks.push({ exposed: metric.exposed, chunks: visitor.finish(), series });
+        const { visitor, series } = await walkMetric(
+          metric,
+          slicer,
+          () => new SampleWriter(metric.exposed, this.#pool),
+        );
+        blocks.push({ exposed: metric.exposed, chunks: visitor.finish(), series, pooled: visitor.pooled });
       } catch (error) {
         // A callback that throws costs its own metric only; an abort ends the walk.
         if (signal.aborted) throw signal.reason;
@@ -116,20 +135,17 @@ export class TelemetryPipeline {
       }
       await slicer.pause();
     }
-    return new Exposition(blocks, errors);
+    return new Exposition(blocks, errors, this.#pool);
   }
 
-  /**
-   * The current exposition. Concurrent callers share one walk; a caller whose `signal` aborts
-   * (its scrape timed out) stops waiting, and the walk stops once no caller waits for it.
-   */
-  async exposition(signal?: AbortSignal): Promise<Exposition> {
+  async #join(signal: AbortSignal | undefined): Promise<{ exposition: Exposition; walk: SharedWalk }> {
     let walk = this.#shared;
     if (!walk) {
       const controller = new AbortController();
       const started: SharedWalk = {
         controller,
         waiters: 0,
+        holders: 0,
         promise: this.#walk(controller.signal).finally(() => {
           if (this.#shared === started) this.#shared = undefined;
         }),
@@ -138,8 +154,12 @@ export class TelemetryPipeline {
       this.#shared = walk;
     }
     walk.waiters += 1;
+    walk.holders += 1;
     try {
-      return await untilAborted(walk.promise, signal);
+      return { exposition: await untilAborted(walk.promise, signal), walk };
+    } catch (error) {
+      walk.holders -= 1;
+      throw error;
     } finally {
       walk.waiters -= 1;
       if (walk.waiters === 0 && this.#shared === walk && signal?.aborted) {
@@ -147,6 +167,33 @@ export class TelemetryPipeline {
         walk.controller.abort(signal.reason);
       }
     }
+  }
+
+  /**
+   * The current exposition. Concurrent callers share one walk; a caller whose `signal` aborts
+   * (its scrape timed out) stops waiting, and the walk stops once no caller waits for it. Its
+   * chunks are never recycled (see `lease`).
+   */
+  async exposition(signal?: AbortSignal): Promise<Exposition> {
+    return (await this.#join(signal)).exposition;
+  }
+
+  /**
+   * The current exposition for a writer that says when it is done with the bytes: once every
+   * caller of the walk has released it, its chunks go back to the pool for the next scrape.
+   */
+  async lease(signal?: AbortSignal): Promise<ExpositionLease> {
+    const { exposition, walk } = await this.#join(signal);
+    let released = false;
+    return {
+      exposition,
+      release: () => {
+        if (released) return;
+        released = true;
+        walk.holders -= 1;
+        if (walk.holders === 0) exposition.recycle();
+      },
+    };
   }
 
   async scrape(
