@@ -251,7 +251,8 @@ try {
   await shared.stop();
 }
 
-const f = (value: number, digits = 0) => value.toFixed(digits);
+// A churn run of 0 minutes has no memory samples: its figures print as `-`.
+const f = (value: number | undefined, digits = 0) => (value === undefined ? '-' : value.toFixed(digits));
 console.log(`node ${process.version}, ${new Date().toISOString()}`);
 console.log(
   'world  series  scrape p50 ms  p99 ms  ratio  max stall ms  healthy s  OTLP ms  OTLP CPU ms  OTLP stall ms',

@@ -143,72 +143,60 @@ export class SeriesFingerprints {
   }
 }
 
-/** One series of an encoded object: its fingerprint, OTLP attributes and value. */
-export interface EncodedPoint {
-  readonly print: number;
-  /** As `pointAttributes` gives them. */
-  readonly attributes: Attributes;
-  readonly value: number;
-}
-
 /**
- * One object's series for one metric, encoded at its last change and written by every walk.
- * The first series sits in the cell itself and only the others in `more`: most objects have one
- * series, and at 250k objects every object less in the cache is marking time saved in each
- * full garbage collection.
+ * One object's series for one metric, encoded at its last change and written by every scrape:
+ * their sample lines and the fingerprints of their label strings. Nothing else is kept: at
+ * 250k series the lines are ~200 bytes a series, and keeping each point's OTLP attributes and
+ * value as well cost another ~330 (measured), more than the L world's memory bar leaves. OTLP
+ * asks the object again (the same pure function, so the same points) and takes the
+ * fingerprints, so it neither formats nor hashes a label string.
  */
-export interface EncodedSeries extends CachedItem, EncodedPoint {
+export interface EncodedSeries extends CachedItem {
   readonly count: number;
   /** The sample lines, each newline-terminated (the same in both exposition formats). */
   readonly text: string;
   /** The UTF-8 length of `text`. */
   readonly bytes: number;
-  readonly more: readonly EncodedPoint[] | undefined;
+  /** One fingerprint per series (a lone number when there is one, as most objects have). */
+  readonly prints: number | readonly number[];
 }
+
+/** The pure function from an object to its series, as the instrument registered it. */
+export type SeriesOf = (item: unknown, observe: Observe) => void;
 
 /** What a walk hands each export: cached series of a keyed object, or a series observed now. */
 export interface SeriesVisitor {
-  /** An object's series (`count` > 0). */
-  encoded(series: EncodedSeries): void;
+  /** An object's series (`count` > 0), and the function that observes them again. */
+  encoded(series: EncodedSeries, each: SeriesOf): void;
   /** `labels` is the formatted label string, `attributes` the labels as observed. */
   point(labels: string, value: number, attributes: Attributes): void;
 }
 
-const NO_ATTRIBUTES: Attributes = {};
-
 function encodeItem(metric: RegisteredMetric, pass: KeyedPass, key: string, item: unknown): EncodedSeries {
   const sample = sampleNameOf(metric.exposed);
   let text = '';
-  const points: EncodedPoint[] = [];
+  const prints: number[] = [];
   pass.each(item, (value, observed) => {
     const labels = metric.labels(observed);
     text += `${sample}${labels} ${formatValue(value)}\n`;
-    points.push({ print: fingerprint(labels), attributes: metric.pointAttributes(observed), value });
+    prints.push(fingerprint(labels));
   });
-  const [first, ...more] = points;
-  if (first === undefined) {
-    return {
-      key,
-      item,
-      count: 0,
-      text: '',
-      bytes: 0,
-      print: 0,
-      attributes: NO_ATTRIBUTES,
-      value: 0,
-      more: undefined,
-    };
-  }
   // Measuring the length flattens the concatenation in place, so the cache holds one flat string
   // per object rather than a tree of its parts.
   const bytes = Buffer.byteLength(text);
-  return { key, item, count: points.length, text, bytes, ...first, more: more.length > 0 ? more : undefined };
+  return {
+    key,
+    item,
+    count: prints.length,
+    text,
+    bytes,
+    prints: prints.length === 1 ? (prints[0] as number) : prints,
+  };
 }
 
 function addPrints(series: SeriesFingerprints, cell: EncodedSeries): void {
-  if (cell.count === 0) return;
-  series.add(cell.print);
-  if (cell.more !== undefined) for (const point of cell.more) series.add(point.print);
+  if (typeof cell.prints === 'number') series.add(cell.prints);
+  else for (const print of cell.prints) series.add(print);
 }
 
 /**
@@ -233,7 +221,7 @@ async function walkKeyed(
     walk.keep(cell);
     if (cell.count > 0) {
       if (series !== undefined) addPrints(series, cell);
-      visitor.encoded(cell);
+      visitor.encoded(cell, pass.each);
       count += cell.count;
     }
     const paused = slicer.tick();
