@@ -8,6 +8,7 @@
  */
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { MetricDeclaration, MetricSink } from '../lib/instrument.js';
+import type { Labels } from '../lib/telemetry/declaration.js';
 import { formatValue } from '../lib/telemetry/exposition.js';
 import { TelemetryPipeline } from '../lib/telemetry/pipeline.js';
 import { stockExposition } from '../test/support/stock-otel.js';
@@ -26,7 +27,7 @@ const balance = {
 } as const satisfies MetricDeclaration;
 
 interface User {
-  readonly labels: Record<string, string>;
+  readonly labels: Labels<typeof balance>;
   value: number;
 }
 

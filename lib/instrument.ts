@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ResourceRef, Subscription, Transform, WatchScope } from './kube/informer.js';
-import type { MetricDeclaration } from './telemetry/declaration.js';
+import type { Labels, MetricDeclaration } from './telemetry/declaration.js';
 
 export type { Logger } from 'pino';
 export { KubeApiError } from './kube/client.js';
@@ -25,8 +25,20 @@ export interface Clock {
   now(): number;
 }
 
+/**
+ * The labels a point of `D` carries: exactly the declared names, so a misspelt or missing label
+ * does not compile. A declaration typed only as MetricDeclaration (self-metrics built in a loop,
+ * crds' configured metrics) takes any names.
+ */
+export type LabelsOf<D extends MetricDeclaration> = string extends D['labels'][number]
+  ? Readonly<Record<string, string>>
+  : Labels<D>;
+
 /** One observation callback's sink: a value and the declared labels. */
-export type Observe = (value: number, labels: Readonly<Record<string, string>>) => void;
+export type Observe<D extends MetricDeclaration = MetricDeclaration> = (
+  value: number,
+  labels: LabelsOf<D>,
+) => void;
 
 export interface MetricSink {
   /**
@@ -34,17 +46,17 @@ export interface MetricSink {
    * The callback must be cheap: it reads state the instrument already holds. It runs in one
    * piece, so use `observeEach` for a metric with more than a few thousand series.
    */
-  observe(declaration: MetricDeclaration, callback: (observe: Observe) => void): void;
+  observe<D extends MetricDeclaration>(declaration: D, callback: (observe: Observe<D>) => void): void;
   /**
    * The same for a metric with one or more series per item of a collection the instrument holds
    * (objects, users, databases): the framework walks `items()` in time slices and yields to the
    * event loop between them, so a scrape of 100k series never holds the process for long. Items
    * that change while a collection is walking them may be seen before or after the change.
    */
-  observeEach<T>(
-    declaration: MetricDeclaration,
+  observeEach<D extends MetricDeclaration, T>(
+    declaration: D,
     items: () => Iterable<T>,
-    each: (item: T, observe: Observe) => void,
+    each: (item: T, observe: Observe<D>) => void,
   ): void;
   /**
    * The same for a metric whose series are a pure function of one object of a keyed collection
@@ -54,10 +66,10 @@ export interface MetricSink {
    * nothing but the object and fixed config (no clock, no other state): what else it reads is
    * not seen again until the object changes.
    */
-  observeObjects<T>(
-    declaration: MetricDeclaration,
+  observeObjects<D extends MetricDeclaration, T>(
+    declaration: D,
     entries: () => Iterable<readonly [string, T]>,
-    each: (item: T, observe: Observe) => void,
+    each: (item: T, observe: Observe<D>) => void,
   ): void;
 }
 

@@ -311,7 +311,7 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     return byType;
   };
   const observeCounts = (pick: (entry: { total: number; available: number }) => number) => {
-    return (observe: (value: number, labels: Readonly<Record<string, string>>) => void) => {
+    return (observe: (value: number, labels: { readonly type: string }) => void) => {
       if (results.size === 0 && !synced) return;
       for (const [type, entry] of counts()) observe(pick(entry), { type });
     };

@@ -71,7 +71,11 @@ export class PullTracker {
     readonly allRegistries = false,
   ) {}
 
-  observeFailures(pods: Iterable<LeanPod>, history: Map<string, ContainerPulls>, observe: Observe): void {
+  observeFailures(
+    pods: Iterable<LeanPod>,
+    history: Map<string, ContainerPulls>,
+    observe: Observe<typeof imagePullFailures>,
+  ): void {
     const seen = new Set<string>();
     const emitted = new Set<string>();
     for (const pod of pods) {
@@ -122,7 +126,7 @@ export class PullTracker {
     pods: Iterable<LeanPod>,
     history: Map<string, ContainerPulls>,
     nowMs: number,
-    observe: Observe,
+    observe: Observe<typeof imagePullSlow>,
   ): void {
     const seen = new Set<string>();
     for (const pod of pods) {

@@ -2,6 +2,9 @@ import type { MetricDeclaration } from '../../lib/instrument.js';
 
 const registry = ['endpoint', 'scheme', 'host', 'port', 'info', 'repository', 'reference'] as const;
 
+/** The labels every registry proxy series starts with, one set per configured registry. */
+export type RegistryLabels = { readonly [K in (typeof registry)[number]]: string };
+
 export const registryProxyHealth = {
   name: 'registry_proxy_health',
   kind: 'gauge',

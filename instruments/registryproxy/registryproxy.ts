@@ -17,6 +17,7 @@ import {
 } from './config.js';
 import { type RegistryErrorType, registryCheckErrorType, registryDnsErrorType } from './error-type.js';
 import {
+  type RegistryLabels,
   registryProxyDnsStatus,
   registryProxyHealth,
   registryProxyResponseTime,
@@ -27,7 +28,7 @@ import {
 interface RegistryTarget {
   readonly entry: RegistryEntry;
   readonly endpoint: RegistryEndpoint;
-  readonly labels: Readonly<Record<string, string>>;
+  readonly labels: RegistryLabels;
 }
 
 export interface CheckResult {

@@ -76,7 +76,7 @@ const corpusItems: CorpusItem[] = awkward.flatMap((namespace, i) =>
   awkward.map((name, j) => ({ namespace, name, i, j })),
 );
 const corpusEntries = corpusItems.map((item) => [`${item.i}/${item.j}`, item] as const);
-const corpusObject = (item: CorpusItem, observe: Observe) =>
+const corpusObject = (item: CorpusItem, observe: Observe<typeof objects>) =>
   observe(item.i * 100 + item.j, { namespace: item.namespace, name: item.name, note: '' });
 
 /** The corpus; `keyed` registers the objects as a keyed pass (cached per object). */
