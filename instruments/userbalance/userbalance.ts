@@ -44,11 +44,11 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
     intervalMs: config.checkInterval,
     timeoutMs: config.checkTimeout + 1000,
     run: async () => {
-      if (config.users.length === 0) return;
+      if (users.length === 0) return;
       try {
         const result = await queryBalances(
           config.database.dsn,
-          [...new Set(config.users.map((user) => user.uid))],
+          [...new Set(users.map((user) => user.uid))],
           config.checkTimeout,
         );
         balances = balanceEntries(users, keys, result.balances, balances);

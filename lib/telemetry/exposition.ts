@@ -38,7 +38,7 @@ function openMetricsUnit(name: string, unit: string): string | undefined {
 /** The first chunk of a block is small (most metrics have a few series); later ones double. */
 const FIRST_CHUNK_BYTES = 4 * 1024;
 /** Large enough that writes are few, small enough that none is a big copy. */
-export const MAX_CHUNK_BYTES = 256 * 1024;
+const MAX_CHUNK_BYTES = 256 * 1024;
 /** Lines are gathered into a string of about this size before one copy into the chunk. */
 const PENDING_BYTES = 16 * 1024;
 
@@ -60,10 +60,6 @@ export class ChunkPool {
     this.#keep = chunks.length;
     for (const chunk of chunks) if (this.#free.length < this.#keep) this.#free.push(chunk);
     this.#free.length = Math.min(this.#free.length, this.#keep);
-  }
-
-  get size(): number {
-    return this.#free.length;
   }
 }
 

@@ -26,9 +26,13 @@ const tag = (field: number, wire: number) => (field << 3) | wire;
 
 /** A growing buffer with the few protobuf writes OTLP metrics need. */
 class ProtoWriter {
-  buffer = Buffer.allocUnsafe(64 * 1024);
+  buffer: Buffer;
   pos = 0;
   readonly #keys = new Map<string, Uint8Array>();
+
+  constructor(bytes = 64 * 1024) {
+    this.buffer = Buffer.allocUnsafe(bytes);
+  }
 
   ensure(bytes: number): void {
     if (this.pos + bytes <= this.buffer.length) return;
@@ -124,15 +128,9 @@ class ProtoWriter {
   key(name: string): void {
     let encoded = this.#keys.get(name);
     if (encoded === undefined) {
-      const bytes = Buffer.from(name);
-      const length: number[] = [];
-      let rest = bytes.length;
-      while (rest > 0x7f) {
-        length.push((rest & 0x7f) | 0x80);
-        rest >>>= 7;
-      }
-      length.push(rest);
-      encoded = Uint8Array.from([tag(1, LENGTH_DELIMITED), ...length, ...bytes]);
+      const field = new ProtoWriter(name.length * 3 + 11);
+      field.string(1, name);
+      encoded = field.finishBytes();
       this.#keys.set(name, encoded);
     }
     this.ensure(encoded.length);
@@ -213,8 +211,7 @@ function writeAttributes(writer: ProtoWriter, attributes: Attributes, field: num
     writer.key(name);
     writer.byte(tag(2, LENGTH_DELIMITED));
     const any = writer.start();
-    if (typeof value === 'string') writer.string(1, value);
-    else writeAnyValue(writer, value as AttributeValue);
+    writeAnyValue(writer, value as AttributeValue);
     writer.finish(any);
     writer.finish(pair);
   }

@@ -17,13 +17,18 @@ import {
   type KeyedPass,
   type OpenPass,
   passItems,
+  type SeriesOf,
 } from './source.js';
+
+export type { SeriesOf } from './source.js';
 
 export type LabelFormatter = (attributes: Readonly<Record<string, unknown>>) => string;
 
 /** A declared metric as the pipeline holds it: its exposed name, label writer and passes. */
 export interface RegisteredMetric {
   readonly exposed: ExposedMetric;
+  /** The sample name (`_total` added for a counter). */
+  readonly sampleName: string;
   readonly labels: LabelFormatter;
   /** A point's OTLP attributes: its labels without those OTLP carries on the resource. */
   readonly pointAttributes: (attributes: Attributes) => Attributes;
@@ -36,6 +41,7 @@ export function registeredMetric(exposed: ExposedMetric): RegisteredMetric {
   const onResource = exposed.declaration.resourceLabels ?? [];
   return {
     exposed,
+    sampleName: sampleNameOf(exposed),
     labels: labelFormatter(exposed.declaration.labels),
     pointAttributes:
       onResource.length === 0
@@ -161,9 +167,6 @@ export interface EncodedSeries extends CachedItem {
   readonly prints: number | readonly number[];
 }
 
-/** The pure function from an object to its series, as the instrument registered it. */
-export type SeriesOf = (item: unknown, observe: Observe) => void;
-
 /** What a walk hands each export: cached series of a keyed object, or a series observed now. */
 export interface SeriesVisitor {
   /** An object's series (`count` > 0), and the function that observes them again. */
@@ -173,12 +176,11 @@ export interface SeriesVisitor {
 }
 
 function encodeItem(metric: RegisteredMetric, pass: KeyedPass, key: string, item: unknown): EncodedSeries {
-  const sample = sampleNameOf(metric.exposed);
   let text = '';
   const prints: number[] = [];
   pass.each(item, (value, observed) => {
     const labels = metric.labels(observed);
-    text += `${sample}${labels} ${formatValue(value)}\n`;
+    text += `${metric.sampleName}${labels} ${formatValue(value)}\n`;
     prints.push(fingerprint(labels));
   });
   // Measuring the length flattens the concatenation in place, so the cache holds one flat string
@@ -248,8 +250,9 @@ export async function walkMetric<V extends SeriesVisitor>(
   makeVisitor: () => V,
 ): Promise<{ visitor: V; series: number }> {
   const visitor = makeVisitor();
-  const [only, ...others] = metric.opens.map((open) => open());
-  if (only !== undefined && others.length === 0 && isKeyed(only)) {
+  const passes = metric.opens.map((open) => open());
+  const only = passes.length === 1 ? passes[0] : undefined;
+  if (only !== undefined && isKeyed(only)) {
     const walked = await walkKeyed(metric, only, slicer, undefined, visitor);
     if (!walked.repeated) return { visitor, series: walked.series };
   } else {
@@ -259,8 +262,7 @@ export async function walkMetric<V extends SeriesVisitor>(
       series.add(fingerprint(labels));
       visitor.point(labels, value, attributes);
     };
-    for (const pass of [only, ...others]) {
-      if (pass === undefined) continue;
+    for (const pass of passes) {
       if (isKeyed(pass)) await walkKeyed(metric, pass, slicer, series, visitor);
       else await slicer.walk(pass.items, (item) => pass.each(item, observe));
     }

@@ -9,14 +9,18 @@
  */
 import type { MetricDeclaration, MetricSink, Observe } from '../instrument.js';
 
+/** What an instrument observes for one item of a pass. */
+export type SeriesOf = (item: unknown, observe: Observe) => void;
+
 export interface SourcePass {
   readonly items: Iterable<unknown>;
-  each(item: unknown, observe: Observe): void;
+  readonly each: SeriesOf;
 }
 
 export interface KeyedPass {
   readonly entries: Iterable<readonly [string, unknown]>;
-  each(item: unknown, observe: Observe): void;
+  /** A pure function of the item. */
+  readonly each: SeriesOf;
   readonly cache: ItemCache;
 }
 
@@ -159,14 +163,14 @@ export function sinkOver(observeSource: ObserveSource): MetricSink {
     observeEach: (declaration, items, each) => {
       observeSource(declaration, () => ({
         items: items(),
-        each: each as (item: unknown, observe: Observe) => void,
+        each: each as SeriesOf,
       }));
     },
     observeObjects: (declaration, entries, each) => {
       const cache = new ItemCache();
       observeSource(declaration, () => ({
         entries: entries(),
-        each: each as (item: unknown, observe: Observe) => void,
+        each: each as SeriesOf,
         cache,
       }));
     },
