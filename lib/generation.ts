@@ -97,8 +97,8 @@ export class Generation {
     const { config } = loaded;
     const logger = deps.logs.child({ generation: number });
     // gRPC loads only for a config that pushes.
-    const exporter = config.otlp.enabled
-      ? (await import('./telemetry/otlp-grpc.js')).grpcExporter({
+    const sender = config.otlp.enabled
+      ? (await import('./telemetry/otlp-grpc.js')).grpcSender({
           endpoint: config.otlp.endpoint,
           headers: config.otlp.headers,
           intervalMs: config.otlp.interval,
@@ -113,12 +113,11 @@ export class Generation {
     const pipeline = new TelemetryPipeline({
       namespace: config.metrics.namespace,
       resource: deps.resource,
-      ...(exporter
+      ...(sender
         ? {
             otlp: {
               intervalMs: config.otlp.interval,
-              timeoutMs: config.otlp.timeout,
-              exporter,
+              sender,
               report: exportReporter(
                 deps.exports,
                 logger.child({ component: 'otlp' }),

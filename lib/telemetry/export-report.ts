@@ -6,7 +6,7 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { safeErrorLine } from '../config/redact.js';
 import type { Clock, Logger } from '../instrument.js';
-import type { ExportReport } from './readers.js';
+import type { ExportReport } from './otlp-push.js';
 import type { ExportRecord } from './self-metrics.js';
 
 const FAILURE_LOG_INTERVAL_MS = 60_000;

@@ -1,6 +1,7 @@
 /**
- * Our OTLP request encoder against the stock one: the same bytes for the same collection, over a
- * corpus of awkward values, so that what a Collector decodes cannot differ.
+ * Our OTLP request encoder against the stock one: the same bytes for the same points, cut into
+ * requests as the SDK's splitter cuts a collection, over a corpus of awkward values, so that
+ * what a Collector decodes cannot differ.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -13,8 +14,10 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { decodeRequest } from '../../test/support/otlp-receiver.js';
+import { splitByPoints } from '../../test/support/otlp-split.js';
 import type { MetricDeclaration } from './declaration.js';
-import { encodeMetricsRequest } from './otlp-encoding.js';
+import { type EncodedRequest, encodeCollection, RequestStream } from './otlp-encoding.js';
 import { TelemetryPipeline } from './pipeline.js';
 
 const strings = [
@@ -119,16 +122,65 @@ function corpus(): ResourceMetrics {
   };
 }
 
+const decodePoints = (bytes: Uint8Array) =>
+  decodeRequest(bytes).flatMap((received) =>
+    received.points.map((point) => `${point.metric}:${point.value}`),
+  );
+
+const stock = (metrics: ResourceMetrics) =>
+  Buffer.from(ProtobufMetricsSerializer.serializeRequest(metrics) as Uint8Array);
+
+/** The metrics with points: the stream never begins a metric that has none. */
+function withPoints(metrics: ResourceMetrics): ResourceMetrics {
+  return {
+    resource: metrics.resource,
+    scopeMetrics: metrics.scopeMetrics
+      .map((scope) => ({ ...scope, metrics: scope.metrics.filter((m) => m.dataPoints.length > 0) }))
+      .filter((scope) => scope.metrics.length > 0),
+  };
+}
+
+function assertSameBytes(ours: Uint8Array, theirs: Buffer, what: string): void {
+  const mine = Buffer.from(ours);
+  assert.equal(mine.length, theirs.length, `${what}: length`);
+  assert.ok(
+    mine.equals(theirs),
+    `${what}: first difference at byte ${mine.findIndex((b, i) => b !== theirs[i])}`,
+  );
+}
+
 test('the request bytes are the stock serializer’s, for a corpus of awkward values', () => {
   const collection = corpus();
-  const ours = Buffer.from(encodeMetricsRequest(collection));
-  const stock = Buffer.from(ProtobufMetricsSerializer.serializeRequest(collection) as Uint8Array);
-  assert.ok(stock.length > 300_000, 'the corpus spans multi-byte lengths at every level');
-  assert.equal(ours.length, stock.length);
-  assert.ok(ours.equals(stock), `first difference at byte ${ours.findIndex((byte, i) => byte !== stock[i])}`);
+  const [ours, ...more] = encodeCollection(collection);
+  assert.ok(ours !== undefined && more.length === 0, 'no limits: one request');
+  const theirs = stock(withPoints(collection));
+  assert.ok(theirs.length > 300_000, 'the corpus spans multi-byte lengths at every level');
+  assertSameBytes(ours.bytes, theirs, 'whole corpus');
+  assert.equal(ours.points, 121 + 6 + 1 + 3 + 5_000);
 });
 
-test('each metric alone, and an empty collection, encode as the stock serializer does', () => {
+test('cut into requests of N points, each request is the stock bytes of the SDK-style split', () => {
+  const collection = corpus();
+  for (const limit of [1, 3, 7, 121, 122, 1_000, 5_131]) {
+    const ours = encodeCollection(collection, { points: limit, bytes: Number.POSITIVE_INFINITY });
+    const batches = splitByPoints(withPoints(collection), limit);
+    assert.equal(ours.length, batches.length, `limit ${limit}: requests`);
+    for (const [index, batch] of batches.entries()) {
+      assertSameBytes(
+        (ours[index] as EncodedRequest).bytes,
+        stock(batch),
+        `limit ${limit}, request ${index}`,
+      );
+      const points = batch.scopeMetrics
+        .flatMap((s) => s.metrics)
+        .reduce((n, m) => n + m.dataPoints.length, 0);
+      assert.equal(ours[index]?.points, points);
+      assert.ok(points <= limit);
+    }
+  }
+});
+
+test('each metric alone encodes as the stock serializer does; no points, no request', () => {
   const collection = corpus();
   for (const scope of collection.scopeMetrics) {
     for (const metric of scope.metrics) {
@@ -136,19 +188,66 @@ test('each metric alone, and an empty collection, encode as the stock serializer
         resource: collection.resource,
         scopeMetrics: [{ ...scope, metrics: [metric] }],
       };
-      assert.ok(
-        Buffer.from(encodeMetricsRequest(alone)).equals(
-          Buffer.from(ProtobufMetricsSerializer.serializeRequest(alone) as Uint8Array),
-        ),
-        metric.descriptor.name,
-      );
+      const requests = encodeCollection(alone);
+      if (metric.dataPoints.length === 0) assert.deepEqual(requests, [], metric.descriptor.name);
+      else assertSameBytes((requests[0] as EncodedRequest).bytes, stock(alone), metric.descriptor.name);
     }
   }
-  const none: ResourceMetrics = { resource: resourceFromAttributes({}), scopeMetrics: [] };
-  assert.ok(
-    Buffer.from(encodeMetricsRequest(none)).equals(
-      Buffer.from(ProtobufMetricsSerializer.serializeRequest(none) as Uint8Array),
+  assert.deepEqual(encodeCollection({ resource: resourceFromAttributes({}), scopeMetrics: [] }), []);
+});
+
+test('a byte bound closes a request at the point that reaches it; every point arrives once, in order', () => {
+  const collection = corpus();
+  const bound = 64 * 1024;
+  const requests = encodeCollection(collection, { points: Number.POSITIVE_INFINITY, bytes: bound });
+  assert.ok(requests.length > 5, `${requests.length} requests`);
+  // The 20k-character labels make single points of ~40-60 KiB: a request is over the bound by
+  // at most its last point.
+  for (const request of requests)
+    assert.ok(request.bytes.length < bound + 64 * 1024, `${request.bytes.length}`);
+  const decoded = requests.flatMap((request) => decodePoints(request.bytes));
+  const expected = withPoints(collection).scopeMetrics.flatMap((scope) =>
+    scope.metrics.flatMap((metric) =>
+      metric.dataPoints.map((point) => `${metric.descriptor.name}:${point.value}`),
     ),
+  );
+  assert.deepEqual(decoded, expected);
+});
+
+test('a metric not begun final is held until it ends, and leaves nothing behind when abandoned', () => {
+  const requests: EncodedRequest[] = [];
+  const stream = new RequestStream({ attributes: { 'service.name': 'x' } }, { points: 3, bytes: 1e9 }, (r) =>
+    requests.push(r),
+  );
+  stream.scope({ name: 'sealos-state-metrics' });
+  const shape = (name: string) => ({
+    name,
+    description: 'd',
+    unit: '1',
+    integer: false,
+    startTime: [1, 0] as [number, number],
+    endTime: [2, 0] as [number, number],
+  });
+  stream.begin(shape('kept'), true);
+  stream.point(1, { a: '1' });
+  stream.end();
+  stream.begin(shape('void'), false);
+  for (let i = 0; i < 10; i++) stream.point(100 + i, { a: String(i) });
+  assert.equal(requests.length, 0, 'nothing of an open, not final metric goes out');
+  stream.abandon();
+  stream.begin(shape('held'), false);
+  for (let i = 0; i < 7; i++) stream.point(200 + i, { a: String(i) });
+  assert.equal(requests.length, 0);
+  stream.end();
+  assert.equal(requests.length, 2, 'once it ends, the full requests go out');
+  stream.finish();
+  assert.deepEqual(
+    requests.map((r) => decodePoints(r.bytes)),
+    [
+      ['kept:1', 'held:200', 'held:201'],
+      ['held:202', 'held:203', 'held:204'],
+      ['held:205', 'held:206'],
+    ],
   );
 });
 
@@ -174,10 +273,10 @@ test('what the pipeline exports encodes as the stock serializer would, keyed obj
   );
   await p.scrape('text'); // the objects are cached before the export reads them
   const { resourceMetrics } = await p.collectOtlp();
-  assert.ok(
-    Buffer.from(encodeMetricsRequest(resourceMetrics)).equals(
-      Buffer.from(ProtobufMetricsSerializer.serializeRequest(resourceMetrics) as Uint8Array),
-    ),
+  assertSameBytes(
+    (encodeCollection(resourceMetrics)[0] as EncodedRequest).bytes,
+    stock(resourceMetrics),
+    'pipeline',
   );
   await p.shutdown();
 });

@@ -1,21 +1,22 @@
 /**
- * OTLP/protobuf encoding of an ExportMetricsServiceRequest from the SDK's ResourceMetrics, for
- * the gauges and sums our producer makes. It writes the same bytes as
- * @opentelemetry/otlp-transformer's serializer (same fields, same order, minimal varints; a test
- * compares them), in one pass: lengths are back-filled, label values are copied as bytes while
- * they are ASCII, and each label name is encoded once. The stock serializer measures every
- * string, then writes it again, a character at a time: ~4 µs a point alone and ~10 µs in the L
- * world, where an export of 250k points took 11-21 s of CPU and held the event loop for up to
- * 0.6 s (issue 15).
+ * OTLP/protobuf encoding of ExportMetricsServiceRequests, written as points arrive: a walk hands
+ * each metric's points to a RequestStream, which cuts them into requests of bounded size and
+ * hands each request on as soon as it is full, so an export never holds its points as objects
+ * (250k DataPoints and their attributes were ~60 MiB of heap at L, and a full GC each export).
+ * The bytes are those of @opentelemetry/otlp-transformer's serializer for the same points split
+ * as the SDK's splitter would (same fields, same order, minimal varints; tests compare them),
+ * written in one pass: lengths are back-filled, label values copied as bytes while they are
+ * ASCII, each label name and each metric's timestamps encoded once. The stock serializer
+ * measures every string, then writes it again a character at a time: ~4 µs a point alone and
+ * ~10 µs in the L world (issue 15).
  */
 import { type Attributes, type AttributeValue, type HrTime, ValueType } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
 import {
   AggregationTemporality,
   type DataPoint,
   DataPointType,
-  type MetricData,
   type ResourceMetrics,
-  type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
 
 const LENGTH_DELIMITED = 2;
@@ -44,6 +45,12 @@ class ProtoWriter {
   byte(value: number): void {
     this.ensure(1);
     this.buffer[this.pos++] = value;
+  }
+
+  bytes(value: Uint8Array): void {
+    this.ensure(value.length);
+    this.buffer.set(value, this.pos);
+    this.pos += value.length;
   }
 
   varint(value: number): void {
@@ -134,6 +141,7 @@ class ProtoWriter {
       this.#keys.set(name, encoded);
     }
     this.ensure(encoded.length);
+    // Keys are a few bytes: a loop beats the call into `set`.
     for (let index = 0; index < encoded.length; index++) this.buffer[this.pos++] = encoded[index] as number;
   }
 
@@ -217,25 +225,13 @@ function writeAttributes(writer: ProtoWriter, attributes: Attributes, field: num
   }
 }
 
-function writeDataPoints(writer: ProtoWriter, metric: MetricData): void {
-  const integer = metric.descriptor.valueType === ValueType.INT;
-  for (const point of metric.dataPoints as DataPoint<number>[]) {
-    writer.byte(tag(1, LENGTH_DELIMITED));
-    const at = writer.start();
-    writer.byte(tag(2, FIXED64));
-    writer.fixed64Time(point.startTime);
-    writer.byte(tag(3, FIXED64));
-    writer.fixed64Time(point.endTime);
-    if (integer) {
-      writer.byte(tag(6, FIXED64));
-      writer.sfixed64(point.value);
-    } else {
-      writer.byte(tag(4, FIXED64));
-      writer.double(point.value);
-    }
-    writeAttributes(writer, point.attributes, 7);
-    writer.finish(at);
+function varintLength(value: number): number {
+  let length = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    length += 1;
   }
+  return length;
 }
 
 function protoTemporality(temporality: AggregationTemporality): number {
@@ -244,61 +240,326 @@ function protoTemporality(temporality: AggregationTemporality): number {
   return 0;
 }
 
-function writeMetric(writer: ProtoWriter, metric: MetricData): void {
-  if (metric.dataPointType !== DataPointType.GAUGE && metric.dataPointType !== DataPointType.SUM) {
-    throw new Error(`OTLP encoding: ${metric.descriptor.name} is not a gauge or a sum`);
-  }
-  writer.byte(tag(2, LENGTH_DELIMITED));
-  const at = writer.start();
-  writer.string(1, metric.descriptor.name);
-  if (metric.descriptor.description) writer.string(2, metric.descriptor.description);
-  if (metric.descriptor.unit) writer.string(3, metric.descriptor.unit);
-  const sum = metric.dataPointType === DataPointType.SUM;
-  writer.byte(tag(sum ? 7 : 5, LENGTH_DELIMITED));
-  const data = writer.start();
-  writeDataPoints(writer, metric);
-  if (sum) {
-    const temporality = protoTemporality(metric.aggregationTemporality);
-    if (temporality !== 0) {
-      writer.byte(tag(2, VARINT));
-      writer.varint(temporality);
-    }
-    if (metric.isMonotonic) {
-      writer.byte(tag(3, VARINT));
-      writer.byte(1);
-    }
-  }
-  writer.finish(data);
-  writer.finish(at);
+/** One request's bytes and the number of points in it (for the exporter's own counts). */
+export interface EncodedRequest {
+  readonly bytes: Uint8Array;
+  readonly points: number;
 }
 
-function writeScopeMetrics(writer: ProtoWriter, scopeMetrics: ScopeMetrics): void {
-  writer.byte(tag(2, LENGTH_DELIMITED));
-  const at = writer.start();
-  const { scope } = scopeMetrics;
-  writer.byte(tag(1, LENGTH_DELIMITED));
-  const scopeAt = writer.start();
-  writer.string(1, scope.name);
-  if (scope.version) writer.string(2, scope.version);
-  writer.finish(scopeAt);
-  for (const metric of scopeMetrics.metrics) writeMetric(writer, metric);
-  if (scope.schemaUrl) writer.string(3, scope.schemaUrl);
-  writer.finish(at);
+/** What bounds one request. A point is never split, so one point may exceed `bytes` alone. */
+export interface RequestLimits {
+  readonly points: number;
+  /** A request is closed once its points reach this many bytes (by at most one point over). */
+  readonly bytes: number;
 }
 
-/** The request bytes, as the stock ProtobufMetricsSerializer would write them. */
-export function encodeMetricsRequest(metrics: ResourceMetrics): Uint8Array {
-  const writer = new ProtoWriter();
-  writer.byte(tag(1, LENGTH_DELIMITED));
-  const at = writer.start();
-  writer.byte(tag(1, LENGTH_DELIMITED));
-  const resource = writer.start();
-  writeAttributes(writer, metrics.resource.attributes, 1);
-  writer.byte(tag(2, VARINT));
-  writer.byte(0);
-  writer.finish(resource);
-  for (const scopeMetrics of metrics.scopeMetrics) writeScopeMetrics(writer, scopeMetrics);
-  if (metrics.resource.schemaUrl) writer.string(3, metrics.resource.schemaUrl);
-  writer.finish(at);
-  return writer.finishBytes();
+/** A metric as the stream writes it; every point of it has the same start and end time. */
+export interface StreamedMetric {
+  readonly name: string;
+  readonly description: string;
+  readonly unit: string;
+  /** Values are written as sfixed64 (ValueType.INT) rather than doubles. */
+  readonly integer: boolean;
+  /** A sum's temporality and monotonicity; a gauge has none. */
+  readonly sum?: { readonly temporality: AggregationTemporality; readonly monotonic: boolean };
+  readonly startTime: HrTime;
+  readonly endTime: HrTime;
+}
+
+export interface StreamedResource {
+  readonly attributes: Attributes;
+  readonly schemaUrl?: string | undefined;
+}
+
+/** Encoded points of one metric that fill what a request had left, or the start of the rest. */
+interface Segment {
+  readonly writer: ProtoWriter;
+  points: number;
+}
+
+interface OpenMetric {
+  /** The name, description and unit fields. */
+  readonly header: Uint8Array;
+  /** The tag of the gauge or sum field. */
+  readonly dataTag: number;
+  /** A sum's temporality and monotonicity fields, after its points. */
+  readonly tail: Uint8Array;
+  /** Each point's start and end time fields. */
+  readonly times: Uint8Array;
+  readonly integer: boolean;
+  /** Whether the points stand as they come; else they wait in `held` until `end`. */
+  readonly final: boolean;
+  readonly held: Segment[];
+  segment: Segment;
+  /** What the current segment may take before the request it goes into is full. */
+  roomPoints: number;
+  roomBytes: number;
+}
+
+/**
+ * Writes metrics into requests of at most `limits`, handing each request to `emit` once it is
+ * full (and the last one at `finish`). A metric begun as not `final` may still be abandoned:
+ * its points are kept encoded, off the JavaScript heap, until `end` lets them go out.
+ */
+export class RequestStream {
+  readonly #limits: RequestLimits;
+  readonly #emit: (request: EncodedRequest) => void;
+  /** The Resource field of every request. */
+  readonly #resource: Uint8Array;
+  readonly #resourceSchema: string;
+  #scope: InstrumentationScope = { name: '' };
+  #request: ProtoWriter | undefined;
+  #requestAt = 0;
+  #scopeAt: number | undefined;
+  #requestScope: InstrumentationScope | undefined;
+  #requestPoints = 0;
+  #lastRequestBytes = 64 * 1024;
+  #metric: OpenMetric | undefined;
+  #spare: ProtoWriter | undefined;
+
+  constructor(resource: StreamedResource, limits: RequestLimits, emit: (request: EncodedRequest) => void) {
+    this.#limits = limits;
+    this.#emit = emit;
+    const field = new ProtoWriter(1024);
+    field.byte(tag(1, LENGTH_DELIMITED));
+    const at = field.start();
+    writeAttributes(field, resource.attributes, 1);
+    field.byte(tag(2, VARINT));
+    field.byte(0);
+    field.finish(at);
+    this.#resource = Uint8Array.from(field.finishBytes());
+    this.#resourceSchema = resource.schemaUrl ?? '';
+  }
+
+  /** The scope of the metrics begun from now on. */
+  scope(scope: InstrumentationScope): void {
+    this.#scope = scope;
+  }
+
+  begin(metric: StreamedMetric, final: boolean): void {
+    if (this.#metric !== undefined)
+      throw new Error(`OTLP stream: ${metric.name} begun inside another metric`);
+    const header = new ProtoWriter(metric.name.length * 3 + 64);
+    header.string(1, metric.name);
+    if (metric.description) header.string(2, metric.description);
+    if (metric.unit) header.string(3, metric.unit);
+    const tail = new ProtoWriter(8);
+    if (metric.sum) {
+      const temporality = protoTemporality(metric.sum.temporality);
+      if (temporality !== 0) {
+        tail.byte(tag(2, VARINT));
+        tail.varint(temporality);
+      }
+      if (metric.sum.monotonic) {
+        tail.byte(tag(3, VARINT));
+        tail.byte(1);
+      }
+    }
+    const times = new ProtoWriter(18);
+    times.byte(tag(2, FIXED64));
+    times.fixed64Time(metric.startTime);
+    times.byte(tag(3, FIXED64));
+    times.fixed64Time(metric.endTime);
+    const headerBytes = Uint8Array.from(header.finishBytes());
+    this.#metric = {
+      header: headerBytes,
+      dataTag: tag(metric.sum ? 7 : 5, LENGTH_DELIMITED),
+      tail: Uint8Array.from(tail.finishBytes()),
+      times: Uint8Array.from(times.finishBytes()),
+      integer: metric.integer,
+      final,
+      held: [],
+      segment: { writer: this.#takeWriter(), points: 0 },
+      roomPoints: this.#limits.points - this.#requestPoints,
+      // The metric's own fields and lengths, and the scope's, come out of the same request.
+      roomBytes: this.#limits.bytes - (this.#request?.pos ?? this.#resource.length) - headerBytes.length - 64,
+    };
+  }
+
+  point(value: number, attributes: Attributes): void {
+    const metric = this.#metric;
+    if (metric === undefined) throw new Error('OTLP stream: a point outside a metric');
+    const { segment } = metric;
+    const writer = segment.writer;
+    writer.byte(tag(1, LENGTH_DELIMITED));
+    const at = writer.start();
+    writer.bytes(metric.times);
+    if (metric.integer) {
+      writer.byte(tag(6, FIXED64));
+      writer.sfixed64(value);
+    } else {
+      writer.byte(tag(4, FIXED64));
+      writer.double(value);
+    }
+    writeAttributes(writer, attributes, 7);
+    writer.finish(at);
+    segment.points += 1;
+    if (segment.points >= metric.roomPoints || writer.pos >= metric.roomBytes) this.#seal(metric);
+  }
+
+  /** The metric's points stand: they go out, and the next metric may begin. */
+  end(): void {
+    const metric = this.#metric;
+    if (metric === undefined) return;
+    this.#metric = undefined;
+    for (const segment of metric.held) {
+      this.#wrap(metric, segment);
+      this.#flush();
+    }
+    if (metric.segment.points > 0) this.#wrap(metric, metric.segment);
+    this.#spare = metric.segment.writer;
+  }
+
+  /**
+   * Drops what of the open metric has not gone out: all of it, unless it was begun `final`
+   * (then the requests it already filled have been handed on).
+   */
+  abandon(): void {
+    const metric = this.#metric;
+    if (metric === undefined) return;
+    this.#metric = undefined;
+    metric.segment.writer.pos = 0;
+    this.#spare = metric.segment.writer;
+  }
+
+  /** Hands on the last, partly filled request. */
+  finish(): void {
+    this.end();
+    this.#flush();
+  }
+
+  #takeWriter(): ProtoWriter {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare === undefined) return new ProtoWriter();
+    spare.pos = 0;
+    return spare;
+  }
+
+  /** The current segment fills what the request had left. */
+  #seal(metric: OpenMetric): void {
+    if (metric.final) {
+      this.#wrap(metric, metric.segment);
+      this.#flush();
+      metric.segment.writer.pos = 0;
+      metric.segment.points = 0;
+    } else {
+      metric.held.push(metric.segment);
+      metric.segment = { writer: new ProtoWriter(metric.segment.writer.buffer.length), points: 0 };
+    }
+    // Whatever the request had is gone out (or will be, before this segment): the next one is empty.
+    metric.roomPoints = this.#limits.points;
+    metric.roomBytes = this.#limits.bytes - this.#resource.length - metric.header.length - 64;
+  }
+
+  /** Writes one segment as a metric message into the current request. */
+  #wrap(metric: OpenMetric, segment: Segment): void {
+    const request = this.#openRequest();
+    const dataLength = segment.writer.pos + metric.tail.length;
+    const metricLength = metric.header.length + 1 + varintLength(dataLength) + dataLength;
+    request.byte(tag(2, LENGTH_DELIMITED));
+    request.varint(metricLength);
+    request.bytes(metric.header);
+    request.byte(metric.dataTag);
+    request.varint(dataLength);
+    request.bytes(segment.writer.finishBytes());
+    request.bytes(metric.tail);
+    this.#requestPoints += segment.points;
+  }
+
+  #openRequest(): ProtoWriter {
+    let request = this.#request;
+    if (request === undefined) {
+      request = new ProtoWriter(this.#lastRequestBytes + 4096);
+      request.byte(tag(1, LENGTH_DELIMITED));
+      this.#requestAt = request.start();
+      request.bytes(this.#resource);
+      this.#request = request;
+    }
+    if (this.#requestScope !== this.#scope) {
+      this.#closeScope(request);
+      const scope = this.#scope;
+      request.byte(tag(2, LENGTH_DELIMITED));
+      this.#scopeAt = request.start();
+      request.byte(tag(1, LENGTH_DELIMITED));
+      const at = request.start();
+      request.string(1, scope.name);
+      if (scope.version) request.string(2, scope.version);
+      request.finish(at);
+      this.#requestScope = scope;
+    }
+    return request;
+  }
+
+  #closeScope(request: ProtoWriter): void {
+    if (this.#scopeAt === undefined) return;
+    const schemaUrl = this.#requestScope?.schemaUrl;
+    if (schemaUrl) request.string(3, schemaUrl);
+    request.finish(this.#scopeAt);
+    this.#scopeAt = undefined;
+  }
+
+  /** Closes the current request and hands it on. */
+  #flush(): void {
+    const request = this.#request;
+    if (request === undefined) return;
+    this.#closeScope(request);
+    if (this.#resourceSchema) request.string(3, this.#resourceSchema);
+    request.finish(this.#requestAt);
+    const points = this.#requestPoints;
+    this.#request = undefined;
+    this.#requestScope = undefined;
+    this.#requestPoints = 0;
+    this.#lastRequestBytes = request.pos;
+    this.#emit({ bytes: request.finishBytes(), points });
+  }
+}
+
+const sameTime = (a: HrTime, b: HrTime) => a[0] === b[0] && a[1] === b[1];
+
+/**
+ * The requests for a materialized collection, split as the stream splits a walk. Metrics
+ * without points are left out (a walk never begins one), and every point of a metric must share
+ * its first point's times, as the pipeline's do.
+ */
+export function encodeCollection(
+  metrics: ResourceMetrics,
+  limits: RequestLimits = { points: Number.POSITIVE_INFINITY, bytes: Number.POSITIVE_INFINITY },
+): EncodedRequest[] {
+  const requests: EncodedRequest[] = [];
+  const stream = new RequestStream(metrics.resource, limits, (request) => requests.push(request));
+  for (const scopeMetrics of metrics.scopeMetrics) {
+    stream.scope(scopeMetrics.scope);
+    for (const metric of scopeMetrics.metrics) {
+      if (metric.dataPointType !== DataPointType.GAUGE && metric.dataPointType !== DataPointType.SUM) {
+        throw new Error(`OTLP encoding: ${metric.descriptor.name} is not a gauge or a sum`);
+      }
+      const points = metric.dataPoints as DataPoint<number>[];
+      const first = points[0];
+      if (first === undefined) continue;
+      stream.begin(
+        {
+          name: metric.descriptor.name,
+          description: metric.descriptor.description,
+          unit: metric.descriptor.unit,
+          integer: metric.descriptor.valueType === ValueType.INT,
+          ...(metric.dataPointType === DataPointType.SUM
+            ? { sum: { temporality: metric.aggregationTemporality, monotonic: metric.isMonotonic } }
+            : {}),
+          startTime: first.startTime,
+          endTime: first.endTime,
+        },
+        true,
+      );
+      for (const point of points) {
+        if (!sameTime(point.startTime, first.startTime) || !sameTime(point.endTime, first.endTime)) {
+          throw new Error(`OTLP encoding: the points of ${metric.descriptor.name} differ in their times`);
+        }
+        stream.point(point.value, point.attributes);
+      }
+      stream.end();
+    }
+  }
+  stream.finish();
+  return requests;
 }

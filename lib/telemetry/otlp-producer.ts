@@ -1,21 +1,23 @@
 /**
- * The OTLP side of the pipeline: a MetricProducer that the MeterProvider's readers collect, which
- * walks the same passes as a scrape (a keyed object's series checked by the fingerprints cached
- * with its exposition lines) and hands the exporter the points as the SDK would shape them
- * (gauges; counters as cumulative monotonic sums). It skips the SDK's attribute aggregation, which
- * cost about 1 s of CPU and 0.3-0.8 s of event-loop stall per export at 150k series.
+ * The OTLP side of the pipeline: it walks the same passes as a scrape (a keyed object's series
+ * checked by the fingerprints cached with its exposition lines) and gives the points the shape
+ * the SDK would (gauges; counters as cumulative monotonic sums), skipping the SDK's attribute
+ * aggregation, which cost about 1 s of CPU and 0.3-0.8 s of event-loop stall per export at 150k
+ * series. An export streams the points into encoded requests as the walk meets them
+ * (`streamMetrics`); `PassProducer` collects them as objects, for tests and benchmarks that
+ * compare OTLP with the exposition.
  */
 import { type Attributes, type HrTime, ValueType } from '@opentelemetry/api';
-import { hrTime } from '@opentelemetry/core';
-import { emptyResource } from '@opentelemetry/resources';
+import { hrTime, type InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
-  type CollectionResult,
   type DataPoint,
   DataPointType,
   type MetricData,
-  type MetricProducer,
+  type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import type { RequestStream, StreamedMetric } from './otlp-encoding.js';
 import {
   type EncodedSeries,
   type RegisteredMetric,
@@ -27,22 +29,36 @@ import { TimeSlicer } from './slicer.js';
 
 type Point = DataPoint<number>;
 
-/**
- * Gathers one metric's points. A keyed object is observed again (its series are a pure function
- * of it); which series repeat was settled from its cached fingerprints.
- */
-class PointCollector implements SeriesVisitor {
-  readonly points: Point[] = [];
-  readonly #metric: RegisteredMetric;
-  readonly #start: HrTime;
-  readonly #end: HrTime;
+export const SCOPE: InstrumentationScope = { name: 'sealos-state-metrics' };
 
-  constructor(metric: RegisteredMetric, start: HrTime, end: HrTime) {
+/**
+ * The times of a collection's points: counters count since the generation started, gauges
+ * cover the time since the previous collection (of either export).
+ */
+export class CollectionWindow {
+  readonly #started = hrTime();
+  #last = this.#started;
+
+  next(): { readonly counterStart: HrTime; readonly gaugeStart: HrTime; readonly end: HrTime } {
+    const end = hrTime();
+    const gaugeStart = this.#last;
+    this.#last = end;
+    return { counterStart: this.#started, gaugeStart, end };
+  }
+}
+
+/** A point's value and attributes, whether the series was cached or observed now. */
+abstract class PointVisitor implements SeriesVisitor {
+  readonly #metric: RegisteredMetric;
+
+  constructor(metric: RegisteredMetric) {
     this.#metric = metric;
-    this.#start = start;
-    this.#end = end;
   }
 
+  protected abstract add(value: number, attributes: Attributes): void;
+
+  // A keyed object is observed again (its series are a pure function of it); which of its
+  // series repeat was settled from its cached fingerprints.
   encoded(series: EncodedSeries, each: SeriesOf): void {
     each(series.item, this.#observe);
   }
@@ -50,48 +66,136 @@ class PointCollector implements SeriesVisitor {
   readonly #observe = (value: number, attributes: Attributes): void => this.point('', value, attributes);
 
   point(_labels: string, value: number, attributes: Attributes): void {
-    this.points.push({
-      startTime: this.#start,
-      endTime: this.#end,
-      attributes: this.#metric.pointAttributes(attributes),
-      value,
-    });
+    this.add(value, this.#metric.pointAttributes(attributes));
   }
 }
 
-export class PassProducer implements MetricProducer {
-  readonly #metrics: ReadonlyMap<string, RegisteredMetric>;
-  /** Counters are cumulative since the generation started. */
-  readonly #started = hrTime();
-  #lastCollection = this.#started;
+class PointCollector extends PointVisitor {
+  readonly points: Point[] = [];
+  readonly #start: HrTime;
+  readonly #end: HrTime;
 
-  constructor(metrics: ReadonlyMap<string, RegisteredMetric>) {
-    this.#metrics = metrics;
+  constructor(metric: RegisteredMetric, start: HrTime, end: HrTime) {
+    super(metric);
+    this.#start = start;
+    this.#end = end;
   }
 
-  async collect(): Promise<CollectionResult> {
+  protected add(value: number, attributes: Attributes): void {
+    this.points.push({ startTime: this.#start, endTime: this.#end, attributes, value });
+  }
+}
+
+class StreamVisitor extends PointVisitor {
+  readonly #stream: RequestStream;
+
+  constructor(stream: RequestStream, metric: RegisteredMetric, shape: StreamedMetric, final: boolean) {
+    super(metric);
+    this.#stream = stream;
+    stream.begin(shape, final);
+  }
+
+  protected add(value: number, attributes: Attributes): void {
+    this.#stream.point(value, attributes);
+  }
+
+  abandon(): void {
+    this.#stream.abandon();
+  }
+}
+
+function isCounter(metric: RegisteredMetric): boolean {
+  return metric.exposed.declaration.kind === 'counter';
+}
+
+function streamedShape(
+  metric: RegisteredMetric,
+  window: ReturnType<CollectionWindow['next']>,
+): StreamedMetric {
+  const { declaration, exposedName } = metric.exposed;
+  const counter = isCounter(metric);
+  return {
+    name: exposedName,
+    description: declaration.help,
+    unit: declaration.unit,
+    integer: false,
+    ...(counter ? { sum: { temporality: AggregationTemporality.CUMULATIVE, monotonic: true } } : {}),
+    startTime: counter ? window.counterStart : window.gaugeStart,
+    endTime: window.end,
+  };
+}
+
+/**
+ * Walks every metric into `stream`, which sends requests as they fill; returns the errors of the
+ * metrics whose callbacks threw (each costs its own metric only, less what had already gone
+ * out). An abort of `signal` (a request failed) ends the walk.
+ */
+export async function streamMetrics(
+  metrics: ReadonlyMap<string, RegisteredMetric>,
+  window: CollectionWindow,
+  stream: RequestStream,
+  slicer: TimeSlicer,
+  signal: AbortSignal,
+): Promise<unknown[]> {
+  const times = window.next();
+  const errors: unknown[] = [];
+  stream.scope(SCOPE);
+  for (const metric of metrics.values()) {
+    const shape = streamedShape(metric, times);
+    try {
+      await walkMetric(metric, slicer, (final) => new StreamVisitor(stream, metric, shape, final));
+      stream.end();
+    } catch (error) {
+      stream.abandon();
+      if (signal.aborted) throw signal.reason;
+      errors.push(error);
+    }
+    await slicer.pause();
+  }
+  stream.finish();
+  return errors;
+}
+
+export interface OtlpCollection {
+  readonly resourceMetrics: ResourceMetrics;
+  readonly errors: readonly unknown[];
+}
+
+/** Collects every metric's points as objects, as the SDK's readers would hand them on. */
+export class PassProducer {
+  readonly #metrics: ReadonlyMap<string, RegisteredMetric>;
+  readonly #window: CollectionWindow;
+  readonly #resource: Resource;
+
+  constructor(metrics: ReadonlyMap<string, RegisteredMetric>, window: CollectionWindow, resource: Resource) {
+    this.#metrics = metrics;
+    this.#window = window;
+    this.#resource = resource;
+  }
+
+  async collect(): Promise<OtlpCollection> {
     const slicer = new TimeSlicer();
-    const now = hrTime();
-    const gaugeStart = this.#lastCollection;
-    this.#lastCollection = now;
+    const times = this.#window.next();
     const data: MetricData[] = [];
     const errors: unknown[] = [];
     for (const metric of this.#metrics.values()) {
-      const { declaration, exposedName } = metric.exposed;
-      const counter = declaration.kind === 'counter';
+      const shape = streamedShape(metric, times);
       try {
-        const start = counter ? this.#started : gaugeStart;
-        const { visitor } = await walkMetric(metric, slicer, () => new PointCollector(metric, start, now));
+        const { visitor } = await walkMetric(
+          metric,
+          slicer,
+          () => new PointCollector(metric, shape.startTime, shape.endTime),
+        );
         const dataPoints = visitor.points;
         if (dataPoints.length === 0) continue;
         const descriptor = {
-          name: exposedName,
-          description: declaration.help,
-          unit: declaration.unit,
+          name: shape.name,
+          description: shape.description,
+          unit: shape.unit,
           valueType: ValueType.DOUBLE,
         };
         data.push(
-          counter
+          isCounter(metric)
             ? {
                 descriptor,
                 aggregationTemporality: AggregationTemporality.CUMULATIVE,
@@ -112,11 +216,7 @@ export class PassProducer implements MetricProducer {
       await slicer.pause();
     }
     return {
-      // The reader keeps the MeterProvider's resource and takes only our scope metrics.
-      resourceMetrics: {
-        resource: emptyResource(),
-        scopeMetrics: [{ scope: { name: 'sealos-state-metrics' }, metrics: data }],
-      },
+      resourceMetrics: { resource: this.#resource, scopeMetrics: [{ scope: SCOPE, metrics: data }] },
       errors,
     };
   }

@@ -3,19 +3,13 @@
  * state (a pass); the registration is the single source of truth for both exports:
  * - Prometheus pull: a scrape walks the passes and writes the exposition directly; keyed passes
  *   (one object's series, kept encoded until the object changes) are copied as cached bytes.
- * - OTLP: the MeterProvider's periodic reader collects a MetricProducer that walks the same
- *   passes, and exports in requests of bounded size.
+ * - OTLP: the periodic push walks the same passes straight into encoded requests of bounded
+ *   size, sending each as it fills (otlp-push.ts).
  * Neither goes through the SDK's attribute aggregation, which is most of a stock collection's
  * cost (DESIGN.md, "The pull path"). Concurrent scrapes share one walk, and a walk stops when
  * every scrape waiting on it has given up.
  */
 import type { Resource } from '@opentelemetry/resources';
-import {
-  MeterProvider,
-  type MetricReader,
-  type PushMetricExporter,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
 import type { MetricDeclaration, MetricSink } from '../instrument.js';
 import { exposedName } from './declaration.js';
 import {
@@ -25,8 +19,9 @@ import {
   type MetricBlock,
   SampleWriter,
 } from './exposition.js';
-import { PassProducer } from './otlp-producer.js';
-import { createOtlpReader, type ExportReport, InspectionReader } from './readers.js';
+import type { RequestLimits } from './otlp-encoding.js';
+import { CollectionWindow, type OtlpCollection, PassProducer, streamMetrics } from './otlp-producer.js';
+import { type ExportReport, OtlpPush, type RequestSender } from './otlp-push.js';
 import { type RegisteredMetric, registeredMetric, walkMetric } from './registry.js';
 import { TimeSlicer } from './slicer.js';
 import { type ObserveSource, type OpenPass, sinkOver } from './source.js';
@@ -34,21 +29,19 @@ import { type ObserveSource, type OpenPass, sinkOver } from './source.js';
 export interface PipelineOptions {
   readonly namespace: string;
   readonly resource: Resource;
-  /** The periodic OTLP push; the exporter is made by the caller (otlp-grpc.ts loads on demand). */
+  /** The periodic OTLP push; the sender is made by the caller (otlp-grpc.ts loads on demand). */
   readonly otlp?: {
     readonly intervalMs: number;
-    readonly timeoutMs: number;
-    readonly exporter: PushMetricExporter;
+    readonly sender: RequestSender;
     readonly report: ExportReport;
+    /** REQUEST_LIMITS unless given. */
+    readonly limits?: RequestLimits;
   };
-  /** Adds a reader that collects on demand what OTLP would export (tests and benchmarks compare it). */
+  /** Lets `collectOtlp` collect what OTLP would export, as objects (tests and benchmarks compare it). */
   readonly inspect?: boolean;
 }
 
-export interface OtlpCollection {
-  readonly resourceMetrics: ResourceMetrics;
-  readonly errors: readonly unknown[];
-}
+export type { OtlpCollection } from './otlp-producer.js';
 
 /** The sink instruments get, plus the pass registration that the leader gate builds on. */
 export interface PipelineSink extends MetricSink {
@@ -81,8 +74,8 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 }
 
 export class TelemetryPipeline {
-  readonly #provider: MeterProvider;
-  readonly #inspection: InspectionReader | undefined;
+  readonly #push: OtlpPush | undefined;
+  readonly #inspection: PassProducer | undefined;
   readonly #metrics = new Map<string, RegisteredMetric>();
   readonly #namespace: string;
   readonly #pool = new ChunkPool();
@@ -90,16 +83,20 @@ export class TelemetryPipeline {
 
   constructor(options: PipelineOptions) {
     this.#namespace = options.namespace;
-    const producer = new PassProducer(this.#metrics);
-    const readers: MetricReader[] = [];
-    if (options.inspect) {
-      this.#inspection = new InspectionReader(producer);
-      readers.push(this.#inspection);
-    }
+    // One window for both, as one MeterProvider's readers share their collection times.
+    const window = new CollectionWindow();
+    if (options.inspect) this.#inspection = new PassProducer(this.#metrics, window, options.resource);
     if (options.otlp) {
-      readers.push(createOtlpReader(options.otlp, options.otlp.exporter, producer, options.otlp.report));
+      this.#push = new OtlpPush({
+        intervalMs: options.otlp.intervalMs,
+        resource: options.resource,
+        sender: options.otlp.sender,
+        report: options.otlp.report,
+        ...(options.otlp.limits ? { limits: options.otlp.limits } : {}),
+        walk: (stream, slicer, signal) => streamMetrics(this.#metrics, window, stream, slicer, signal),
+      });
+      this.#push.start();
     }
-    this.#provider = new MeterProvider({ resource: options.resource, readers });
   }
 
   readonly #observeSource: ObserveSource = (declaration: MetricDeclaration, open: OpenPass) => {
@@ -210,13 +207,13 @@ export class TelemetryPipeline {
     return this.#inspection.collect();
   }
 
-  /** Exports to OTLP now (the periodic reader's next export, early). */
+  /** Exports to OTLP now (the periodic push's next export, early). */
   async flush(): Promise<void> {
-    await this.#provider.forceFlush();
+    await this.#push?.forceFlush();
   }
 
-  /** Flushes the OTLP reader (a last export) and releases the provider. */
+  /** Pushes a last OTLP export and closes the exporter. */
   async shutdown(): Promise<void> {
-    await this.#provider.shutdown();
+    await this.#push?.shutdown();
   }
 }

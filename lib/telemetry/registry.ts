@@ -173,7 +173,16 @@ export interface SeriesVisitor {
   encoded(series: EncodedSeries, each: SeriesOf): void;
   /** `labels` is the formatted label string, `attributes` the labels as observed. */
   point(labels: string, value: number, attributes: Attributes): void;
+  /** The series this visitor was given are void: a series repeated and an exact walk follows. */
+  abandon?(): void;
 }
+
+/**
+ * Makes the visitor of one walk of a metric. `final` tells whether every series it will be
+ * handed stands (no repeat is possible any more), so that it may pass them on at once; when not,
+ * the walk either returns this visitor (the series stood) or abandons it.
+ */
+export type VisitorFactory<V extends SeriesVisitor> = (final: boolean) => V;
 
 function encodeItem(metric: RegisteredMetric, pass: KeyedPass, key: string, item: unknown): EncodedSeries {
   let text = '';
@@ -201,19 +210,26 @@ function addPrints(series: SeriesFingerprints, cell: EncodedSeries): void {
   else for (const print of cell.prints) series.add(print);
 }
 
+interface SettledKeyed {
+  readonly cells: readonly EncodedSeries[];
+  readonly repeated: boolean;
+  readonly series: number;
+}
+
 /**
- * Walks a keyed pass, encoding only the objects that changed. `series` collects fingerprints
- * when the metric has other passes; alone, the pass checks its own cells only if they changed
- * since a walk that found no series twice (probing a 4 MiB table for 250k series costs ~50 ms,
- * mostly cache misses, and most scrapes of a large cluster change few objects).
+ * Brings a keyed pass's cells up to date, encoding only the objects that changed. `series`
+ * collects fingerprints when the metric has other passes; alone, the pass checks its own cells
+ * only if they changed since a walk that found no series twice (probing a 4 MiB table for 250k
+ * series costs ~50 ms, mostly cache misses, and most scrapes of a large cluster change few
+ * objects). Settling before visiting lets a lone keyed pass, the large metrics, hand its
+ * visitor series that already stand.
  */
-async function walkKeyed(
+async function settleKeyed(
   metric: RegisteredMetric,
   pass: KeyedPass,
   slicer: TimeSlicer,
   series: SeriesFingerprints | undefined,
-  visitor: SeriesVisitor,
-): Promise<{ repeated: boolean; series: number }> {
+): Promise<SettledKeyed> {
   // The cache of a keyed pass holds only what this function put in it.
   const walk = (pass.cache as unknown as ItemCache<EncodedSeries>).walk();
   let count = 0;
@@ -223,7 +239,6 @@ async function walkKeyed(
     walk.keep(cell);
     if (cell.count > 0) {
       if (series !== undefined) addPrints(series, cell);
-      visitor.encoded(cell, pass.each);
       count += cell.count;
     }
     const paused = slicer.tick();
@@ -236,26 +251,41 @@ async function walkKeyed(
     repeated = own.repeated;
   }
   walk.complete(series === undefined ? !repeated : !series.repeated);
-  return { repeated, series: count };
+  return { cells: walk.cells, repeated, series: count };
+}
+
+function visitCells(
+  settled: SettledKeyed,
+  each: SeriesOf,
+  slicer: TimeSlicer,
+  visitor: SeriesVisitor,
+): Promise<void> {
+  return slicer.walk(settled.cells, (cell) => {
+    if (cell.count > 0) visitor.encoded(cell, each);
+  });
 }
 
 /**
- * Walks a metric's passes once, handing `visitor` every series; if one repeated, walks again
- * keyed by label string and hands a fresh visitor each series once, with its last value.
- * Returns the visitor that saw the collection and the number of series.
+ * Walks a metric's passes once, handing a visitor every series; if one repeated, abandons that
+ * visitor, walks again keyed by label string and hands a fresh one each series once, with its
+ * last value. Returns the visitor that saw the collection and the number of series.
  */
 export async function walkMetric<V extends SeriesVisitor>(
   metric: RegisteredMetric,
   slicer: TimeSlicer,
-  makeVisitor: () => V,
+  makeVisitor: VisitorFactory<V>,
 ): Promise<{ visitor: V; series: number }> {
-  const visitor = makeVisitor();
   const passes = metric.opens.map((open) => open());
   const only = passes.length === 1 ? passes[0] : undefined;
   if (only !== undefined && isKeyed(only)) {
-    const walked = await walkKeyed(metric, only, slicer, undefined, visitor);
-    if (!walked.repeated) return { visitor, series: walked.series };
+    const settled = await settleKeyed(metric, only, slicer, undefined);
+    if (!settled.repeated) {
+      const visitor = makeVisitor(true);
+      await visitCells(settled, only.each, slicer, visitor);
+      return { visitor, series: settled.series };
+    }
   } else {
+    const visitor = makeVisitor(false);
     const series = new SeriesFingerprints(metric.lastSeries);
     const observe: Observe = (value, attributes) => {
       const labels = metric.labels(attributes);
@@ -263,11 +293,13 @@ export async function walkMetric<V extends SeriesVisitor>(
       visitor.point(labels, value, attributes);
     };
     for (const pass of passes) {
-      if (isKeyed(pass)) await walkKeyed(metric, pass, slicer, series, visitor);
+      if (isKeyed(pass))
+        await visitCells(await settleKeyed(metric, pass, slicer, series), pass.each, slicer, visitor);
       else await slicer.walk(pass.items, (item) => pass.each(item, observe));
     }
     metric.lastSeries = series.size;
     if (!series.repeated) return { visitor, series: series.size };
+    visitor.abandon?.();
   }
 
   const exact = new Map<string, { value: number; attributes: Attributes }>();
@@ -278,7 +310,7 @@ export async function walkMetric<V extends SeriesVisitor>(
     const pass = open();
     await slicer.walk(passItems(pass), (item) => pass.each(item, observeExact));
   }
-  const last = makeVisitor();
+  const last = makeVisitor(true);
   await slicer.walk(exact, ([labels, { value, attributes }]) => last.point(labels, value, attributes));
   return { visitor: last, series: exact.size };
 }

@@ -21,21 +21,40 @@ export class TimeSlicer {
   readonly #signal: AbortSignal | undefined;
   #sliceEnd = performance.now() + SLICE_MS;
   #count = 0;
+  #hold: Promise<unknown> | undefined;
 
   constructor(signal?: AbortSignal) {
     this.#signal = signal;
   }
 
-  /** Yields if the current slice is used up. */
+  /**
+   * Makes the walk wait for `promise` at its next tick or pause: a consumer of what the walk
+   * produces (an OTLP request being sent) holds it back rather than let its output pile up.
+   */
+  holdUntil(promise: Promise<unknown>): void {
+    this.#hold = promise;
+  }
+
+  /** Yields if the current slice is used up, or waits for what holds the walk. */
   async pause(): Promise<void> {
+    if (this.#hold !== undefined) return this.#waitForHold();
     if (performance.now() < this.#sliceEnd) return;
     await nextTurn();
     this.#signal?.throwIfAborted();
     this.#sliceEnd = performance.now() + SLICE_MS;
   }
 
+  async #waitForHold(): Promise<void> {
+    const hold = this.#hold;
+    this.#hold = undefined;
+    await hold;
+    this.#signal?.throwIfAborted();
+    this.#sliceEnd = performance.now() + SLICE_MS;
+  }
+
   /** Counts one unit of work and, every CLOCK_EVERY units, yields if the slice is used up. */
   tick(): Promise<void> | undefined {
+    if (this.#hold !== undefined) return this.#waitForHold();
     this.#count += 1;
     return this.#count % CLOCK_EVERY === 0 ? this.pause() : undefined;
   }

@@ -78,6 +78,31 @@ function decode(request: Request, metadata: grpc.Metadata): ReceivedExport[] {
   }));
 }
 
+function loadDefinition(): protoLoader.PackageDefinition {
+  return protoLoader.loadSync(
+    fileURLToPath(new URL('../fixtures/otlp/metrics_service.proto', import.meta.url)),
+    {
+      longs: String,
+      defaults: true,
+      oneofs: true,
+    },
+  );
+}
+
+let definitionOnce: protoLoader.PackageDefinition | undefined;
+
+/** One ExportMetricsServiceRequest's bytes, decoded as the receiver decodes what it is sent. */
+export function decodeRequest(bytes: Uint8Array): ReceivedExport[] {
+  definitionOnce ??= loadDefinition();
+  const service = definitionOnce[
+    'opentelemetry.proto.collector.metrics.v1.MetricsService'
+  ] as protoLoader.ServiceDefinition;
+  const request = (service.Export as protoLoader.MethodDefinition<Request, unknown>).requestDeserialize(
+    Buffer.from(bytes),
+  );
+  return decode(request, new grpc.Metadata());
+}
+
 export interface ReceiverOptions {
   /** TLS with this server certificate and key (PEM); plain gRPC without. */
   readonly tls?: { cert: string; key: string };
@@ -109,10 +134,7 @@ export class OtlpReceiver {
 
   static async start(options: ReceiverOptions = {}): Promise<OtlpReceiver> {
     const { tls, maxMessageBytes = 64 * 2 ** 20, port: fixedPort = 0, hang = false } = options;
-    const definition = protoLoader.loadSync(
-      fileURLToPath(new URL('../fixtures/otlp/metrics_service.proto', import.meta.url)),
-      { longs: String, defaults: true, oneofs: true },
-    );
+    const definition = loadDefinition();
     const proto = grpc.loadPackageDefinition(definition) as unknown as {
       opentelemetry: {
         proto: { collector: { metrics: { v1: { MetricsService: grpc.ServiceClientConstructor } } } };
