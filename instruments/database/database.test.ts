@@ -9,7 +9,7 @@ import { KUBEBLOCKS_CLUSTERS, type TestApiServer } from '../../test/support/kube
 import { clusterFixture } from '../../test/support/kube/cluster.js';
 import { MongoWireServer } from '../../test/support/mongo-wire.js';
 import { databaseConfig } from './config.js';
-import { database } from './database.js';
+import { database, viewOf } from './database.js';
 import { databaseTarget, leanCluster, leanCredentials } from './discovery.js';
 import type { CheckFailure } from './failure.js';
 
@@ -463,4 +463,44 @@ test('config: bad values name the field', () => {
   assert.equal(databaseConfig.parse({}).redisConcurrency, 100);
   assert.equal(databaseConfig.parse({}).discovery, 'secrets');
   assert.throws(() => databaseConfig.parse({ discovery: 'pods' }), /discovery/);
+});
+
+test('the current view: results of databases that still exist, counted per type and all', () => {
+  const result = (name: string, type: 'mysql' | 'postgresql' | 'redis', connected: boolean) =>
+    [`ns/${name}`, { namespace: 'ns', name, type, connected }] as const;
+  const cases = [
+    { what: 'nothing checked: `all` alone, at 0', results: [], gone: [], counts: [['all', 0, 0]] },
+    {
+      what: 'types in the order first met, after `all`',
+      results: [result('a', 'redis', true), result('b', 'mysql', false), result('c', 'redis', false)],
+      gone: [],
+      counts: [
+        ['all', 3, 1],
+        ['redis', 2, 1],
+        ['mysql', 1, 0],
+      ],
+    },
+    {
+      what: 'a deleted database is neither listed nor counted, and its type goes with its last one',
+      results: [result('a', 'redis', true), result('b', 'mysql', false)],
+      gone: ['b'],
+      counts: [
+        ['all', 1, 1],
+        ['redis', 1, 1],
+      ],
+    },
+  ] as const;
+  for (const { what, results, gone, counts } of cases) {
+    const view = viewOf(new Map(results), (r) => !(gone as readonly string[]).includes(r.name));
+    assert.deepEqual(
+      view.entries.map(([key]) => key),
+      results.map(([key]) => key).filter((key) => !gone.some((name) => key === `ns/${name}`)),
+      what,
+    );
+    assert.deepEqual(
+      [...view.counts].map(([type, c]) => [type, c.total, c.available]),
+      counts.map((c) => [...c]),
+      what,
+    );
+  }
 });

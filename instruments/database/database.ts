@@ -70,6 +70,33 @@ function readyAddresses(object: ApiObject): number {
   return ready;
 }
 
+interface CurrentResults {
+  readonly entries: readonly (readonly [string, CheckResult])[];
+  /** As the original: a count per type that has databases, and `all` always. */
+  readonly counts: ReadonlyMap<string, { readonly total: number; readonly available: number }>;
+}
+
+/** The results whose database still exists, and how many of them, by type, are available. */
+export function viewOf(
+  results: ReadonlyMap<string, CheckResult>,
+  stillThere: (result: CheckResult) => boolean,
+): CurrentResults {
+  const entries: (readonly [string, CheckResult])[] = [];
+  const counts = new Map<string, { total: number; available: number }>([['all', { total: 0, available: 0 }]]);
+  for (const entry of results) {
+    const result = entry[1];
+    if (!stillThere(result)) continue;
+    entries.push(entry);
+    for (const type of [result.type, 'all']) {
+      const count = counts.get(type) ?? { total: 0, available: 0 };
+      count.total += 1;
+      if (result.connected) count.available += 1;
+      counts.set(type, count);
+    }
+  }
+  return { entries, counts };
+}
+
 /** Looks a key up across the stores of the watched scopes (one per namespace, or one for all). */
 function lookup<T>(subscriptions: readonly Subscription<T>[], key: string): T | undefined {
   for (const subscription of subscriptions) {
@@ -280,10 +307,24 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     },
   });
 
-  /** Results of databases that still exist, by `namespace/name`. */
-  function* current(): Generator<[string, CheckResult]> {
-    for (const entry of results) if (stillThere(entry[1])) yield entry;
+  // Whether a result's database still exists changes only with the objects results come from:
+  // the view of current results (and its counts) is made once per change, not once per pass.
+  // Six passes, each filtering 10k results through store lookups, cost ~200 ms a walk at L.
+  let presence = 0;
+  for (const subscription of byClusters ? clusters : typedSecrets.map((t) => t.subscription)) {
+    subscription.onChange(() => {
+      presence += 1;
+    });
   }
+  let view: { results: Map<string, CheckResult>; presence: number; current: CurrentResults } | undefined;
+  /** Results of databases that still exist, by `namespace/name`, and their counts by type. */
+  function currentResults(): CurrentResults {
+    if (view === undefined || view.results !== results || view.presence !== presence) {
+      view = { results, presence, current: viewOf(results, stillThere) };
+    }
+    return view.current;
+  }
+  const current = () => currentResults().entries;
 
   context.metrics.observeObjects(databaseConnectivity, current, (r, observe) =>
     observe(r.connected ? 1 : 0, { namespace: r.namespace, database: r.name, type: r.type }),
@@ -295,25 +336,10 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
   context.metrics.observeObjects(databaseCheckError, current, (r, observe) => {
     if (r.reason) observe(1, { namespace: r.namespace, database: r.name, type: r.type, reason: r.reason });
   });
-  const counts = () => {
-    // As the original: a series per type that has databases, and `all` always.
-    const byType = new Map<string, { total: number; available: number }>([
-      ['all', { total: 0, available: 0 }],
-    ]);
-    for (const [, r] of current()) {
-      for (const type of [r.type, 'all']) {
-        const entry = byType.get(type) ?? { total: 0, available: 0 };
-        entry.total += 1;
-        if (r.connected) entry.available += 1;
-        byType.set(type, entry);
-      }
-    }
-    return byType;
-  };
   const observeCounts = (pick: (entry: { total: number; available: number }) => number) => {
     return (observe: (value: number, labels: { readonly type: string }) => void) => {
       if (results.size === 0 && !synced) return;
-      for (const [type, entry] of counts()) observe(pick(entry), { type });
+      for (const [type, entry] of currentResults().counts) observe(pick(entry), { type });
     };
   };
   context.metrics.observe(
