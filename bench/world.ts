@@ -3,7 +3,8 @@
  * node with the heap flags and environment the chart and the image's entry point give a pod of
  * that size (cli/entrypoint.sh, values.yaml `memory`), connected in-cluster (a service-account
  * token, no kubeconfig) to the test API server, with this machine's database servers. Per world:
- *   - scrape p50/p99 over HTTP, and the same exposition built by a plain string builder in this
+ *   - scrape p50/p99 over HTTP, by this process's client and by curl (a client in a process of
+ *     its own, as Prometheus is), and the same exposition built by a plain string builder in this
  *     run (the ratio is the figure that counts);
  *   - the longest event-loop stall in the measured process while the scrapes ran;
  *   - start-up (config, informer sync) and time to every collector healthy;
@@ -21,7 +22,7 @@
  *   M:  200 nodes,    6k pods,  1k databases
  *   L: 1000 nodes,   30k pods, 10k databases, 100k user balances
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -46,6 +47,19 @@ import {
 } from './world-setup.js';
 
 const jsonPath = process.env.BENCH_JSON ?? join(root, '.bench-out', 'world.json');
+
+/**
+ * One scrape by curl, a client in its own process, as Prometheus is: the bench process also
+ * serves the world's API server and OTLP receiver, so its own client's figure includes its own
+ * event loop's delays. Scrapes alternate between the two clients.
+ */
+function curlScrapeMs(url: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    execFile('curl', ['-sS', '-o', '/dev/null', '-w', '%{time_total}', url], (error, stdout) =>
+      error ? reject(error) : resolve(Number(stdout) * 1000),
+    ),
+  );
+}
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
@@ -150,12 +164,14 @@ async function runWorld(world: World, shared: SharedFixtures) {
     await get(url); // warm-up
     await request(child, 'mark');
     const times: number[] = [];
+    const curlTimes: number[] = [];
     let body = '';
     for (let i = 0; i < world.scrapes; i++) {
       const at = performance.now();
       const response = await get(url);
       times.push(performance.now() - at);
       body = response.body;
+      curlTimes.push(await curlScrapeMs(url));
     }
     const report = await request<{
       maxStallMs: number;
@@ -177,7 +193,12 @@ async function runWorld(world: World, shared: SharedFixtures) {
       baseline.push(performance.now() - at);
     }
 
-    const otlp = await request<{ wallMs: number; cpuMs: number; maxStallMs: number }>(child, 'otlp');
+    const otlp = await request<{
+      wallMs: number;
+      cpuMs: number;
+      mainThreadCpuMs: number;
+      maxStallMs: number;
+    }>(child, 'otlp');
     const exported = receiver.exports.reduce((sum, e) => sum + e.points.length, 0);
     progress(`churn run (${process.env.CHURN_MINUTES ?? 5} min)`);
     const run = await churnRun(child, new PodChurn(server, world), world, url);
@@ -186,6 +207,7 @@ async function runWorld(world: World, shared: SharedFixtures) {
     await exited;
 
     times.sort((a, b) => a - b);
+    curlTimes.sort((a, b) => a - b);
     baseline.sort((a, b) => a - b);
     return {
       world: world.name,
@@ -203,6 +225,8 @@ async function runWorld(world: World, shared: SharedFixtures) {
       scrapeP99Ms: percentile(times, 99),
       baselineP50Ms: percentile(baseline, 50),
       ratio: percentile(times, 50) / percentile(baseline, 50),
+      curlP50Ms: percentile(curlTimes, 50),
+      curlP99Ms: percentile(curlTimes, 99),
       maxStallMs: report.maxStallMs,
       longestGcMs: report.longestGcMs,
       rssMiB: report.rssMiB,
@@ -217,6 +241,7 @@ async function runWorld(world: World, shared: SharedFixtures) {
       healthyS: ready.healthyMs / 1000,
       otlpWallMs: otlp.wallMs,
       otlpCpuMs: otlp.cpuMs,
+      otlpMainThreadCpuMs: otlp.mainThreadCpuMs,
       otlpMaxStallMs: otlp.maxStallMs,
       otlpPoints: exported,
       ...run,
@@ -255,7 +280,7 @@ try {
 const f = (value: number | undefined, digits = 0) => (value === undefined ? '-' : value.toFixed(digits));
 console.log(`node ${process.version}, ${new Date().toISOString()}`);
 console.log(
-  'world  series  scrape p50 ms  p99 ms  ratio  max stall ms  healthy s  OTLP ms  OTLP CPU ms  OTLP stall ms',
+  'world  series  scrape p50 ms  p99 ms  ratio  curl p50 ms  p99 ms  max stall ms  healthy s  OTLP ms  OTLP CPU ms  main thread  OTLP stall ms',
 );
 for (const r of results) {
   console.log(
@@ -265,10 +290,13 @@ for (const r of results) {
       f(r.scrapeP50Ms, 1).padStart(13),
       f(r.scrapeP99Ms, 1).padStart(6),
       f(r.ratio, 2).padStart(5),
+      f(r.curlP50Ms, 1).padStart(11),
+      f(r.curlP99Ms, 1).padStart(6),
       f(r.maxStallMs, 1).padStart(12),
       f(r.healthyS, 2).padStart(9),
       f(r.otlpWallMs).padStart(7),
       f(r.otlpCpuMs).padStart(11),
+      f(r.otlpMainThreadCpuMs).padStart(11),
       f(r.otlpMaxStallMs, 1).padStart(13),
     ].join('  '),
   );
