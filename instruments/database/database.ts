@@ -307,23 +307,8 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     },
   });
 
-  // Whether a result's database still exists changes only with the objects results come from:
-  // the view of current results (and its counts) is made once per change, not once per pass.
-  // Six passes, each filtering 10k results through store lookups, cost ~200 ms a walk at L.
-  let presence = 0;
-  for (const subscription of byClusters ? clusters : typedSecrets.map((t) => t.subscription)) {
-    subscription.onChange(() => {
-      presence += 1;
-    });
-  }
-  let view: { results: Map<string, CheckResult>; presence: number; current: CurrentResults } | undefined;
   /** Results of databases that still exist, by `namespace/name`, and their counts by type. */
-  function currentResults(): CurrentResults {
-    if (view === undefined || view.results !== results || view.presence !== presence) {
-      view = { results, presence, current: viewOf(results, stillThere) };
-    }
-    return view.current;
-  }
+  const currentResults = () => viewOf(results, stillThere);
   const current = () => currentResults().entries;
 
   context.metrics.observeObjects(databaseConnectivity, current, (r, observe) =>
