@@ -9,7 +9,7 @@ import { KUBEBLOCKS_CLUSTERS, type TestApiServer } from '../../test/support/kube
 import { clusterFixture } from '../../test/support/kube/cluster.js';
 import { MongoWireServer } from '../../test/support/mongo-wire.js';
 import { databaseConfig } from './config.js';
-import { database, viewOf } from './database.js';
+import { countsByType, currentEntries, database } from './database.js';
 import { databaseTarget, leanCluster, leanCredentials } from './discovery.js';
 import type { CheckFailure } from './failure.js';
 
@@ -491,14 +491,14 @@ test('the current view: results of databases that still exist, counted per type 
     },
   ] as const;
   for (const { what, results, gone, counts } of cases) {
-    const view = viewOf(new Map(results), (r) => !(gone as readonly string[]).includes(r.name));
+    const entries = currentEntries(new Map(results), (r) => !(gone as readonly string[]).includes(r.name));
     assert.deepEqual(
-      view.entries.map(([key]) => key),
+      entries.map(([key]) => key),
       results.map(([key]) => key).filter((key) => !gone.some((name) => key === `ns/${name}`)),
       what,
     );
     assert.deepEqual(
-      [...view.counts].map(([type, c]) => [type, c.total, c.available]),
+      [...countsByType(entries)].map(([type, c]) => [type, c.total, c.available]),
       counts.map((c) => [...c]),
       what,
     );

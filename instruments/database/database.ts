@@ -70,23 +70,24 @@ function readyAddresses(object: ApiObject): number {
   return ready;
 }
 
-interface CurrentResults {
-  readonly entries: readonly (readonly [string, CheckResult])[];
-  /** As the original: a count per type that has databases, and `all` always. */
-  readonly counts: ReadonlyMap<string, { readonly total: number; readonly available: number }>;
-}
+type ResultEntry = readonly [string, CheckResult];
 
-/** The results whose database still exists, and how many of them, by type, are available. */
-export function viewOf(
+/** The results whose database still exists. */
+export function currentEntries(
   results: ReadonlyMap<string, CheckResult>,
   stillThere: (result: CheckResult) => boolean,
-): CurrentResults {
-  const entries: (readonly [string, CheckResult])[] = [];
+): ResultEntry[] {
+  const entries: ResultEntry[] = [];
+  for (const entry of results) if (stillThere(entry[1])) entries.push(entry);
+  return entries;
+}
+
+/** As the original: a count per type that has databases, and `all` always. */
+export function countsByType(
+  entries: readonly ResultEntry[],
+): Map<string, { total: number; available: number }> {
   const counts = new Map<string, { total: number; available: number }>([['all', { total: 0, available: 0 }]]);
-  for (const entry of results) {
-    const result = entry[1];
-    if (!stillThere(result)) continue;
-    entries.push(entry);
+  for (const [, result] of entries) {
     for (const type of [result.type, 'all']) {
       const count = counts.get(type) ?? { total: 0, available: 0 };
       count.total += 1;
@@ -94,7 +95,7 @@ export function viewOf(
       counts.set(type, count);
     }
   }
-  return { entries, counts };
+  return counts;
 }
 
 /** Looks a key up across the stores of the watched scopes (one per namespace, or one for all). */
@@ -307,9 +308,8 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     },
   });
 
-  /** Results of databases that still exist, by `namespace/name`, and their counts by type. */
-  const currentResults = () => viewOf(results, stillThere);
-  const current = () => currentResults().entries;
+  /** Results of databases that still exist, by `namespace/name`. */
+  const current = () => currentEntries(results, stillThere);
 
   context.metrics.observeObjects(databaseConnectivity, current, (r, observe) =>
     observe(r.connected ? 1 : 0, { namespace: r.namespace, database: r.name, type: r.type }),
@@ -324,7 +324,7 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
   const observeCounts = (pick: (entry: { total: number; available: number }) => number) => {
     return (observe: (value: number, labels: { readonly type: string }) => void) => {
       if (results.size === 0 && !synced) return;
-      for (const [type, entry] of currentResults().counts) observe(pick(entry), { type });
+      for (const [type, entry] of countsByType(current())) observe(pick(entry), { type });
     };
   };
   context.metrics.observe(

@@ -188,9 +188,7 @@ function writeAnyValue(writer: ProtoWriter, value: AttributeValue | Attributes):
   } else if (value instanceof Uint8Array) {
     writer.byte(tag(7, LENGTH_DELIMITED));
     writer.varint(value.length);
-    writer.ensure(value.length);
-    writer.buffer.set(value, writer.pos);
-    writer.pos += value.length;
+    writer.bytes(value);
   } else if (Array.isArray(value)) {
     writer.byte(tag(5, LENGTH_DELIMITED));
     const array = writer.start();
@@ -371,8 +369,7 @@ export class RequestStream {
       held: [],
       segment: { writer: this.#takeWriter(), points: 0 },
       roomPoints: this.#limits.points - this.#requestPoints,
-      // The metric's own fields and lengths, and the scope's, come out of the same request.
-      roomBytes: this.#limits.bytes - (this.#request?.pos ?? this.#resource.length) - headerBytes.length - 64,
+      roomBytes: this.#roomBytes(this.#request?.pos ?? this.#resource.length, headerBytes),
     };
   }
 
@@ -418,7 +415,6 @@ export class RequestStream {
     const metric = this.#metric;
     if (metric === undefined) return;
     this.#metric = undefined;
-    metric.segment.writer.pos = 0;
     this.#spare = metric.segment.writer;
   }
 
@@ -449,7 +445,15 @@ export class RequestStream {
     }
     // Whatever the request had is gone out (or will be, before this segment): the next one is empty.
     metric.roomPoints = this.#limits.points;
-    metric.roomBytes = this.#limits.bytes - this.#resource.length - metric.header.length - 64;
+    metric.roomBytes = this.#roomBytes(this.#resource.length, metric.header);
+  }
+
+  /**
+   * What a metric's points may take of a request that holds `used` bytes: the metric's own
+   * fields and lengths, and the scope's, come out of the same request.
+   */
+  #roomBytes(used: number, header: Uint8Array): number {
+    return this.#limits.bytes - used - header.length - 64;
   }
 
   /** Writes one segment as a metric message into the current request. */

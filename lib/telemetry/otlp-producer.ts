@@ -104,16 +104,12 @@ class StreamVisitor extends PointVisitor {
   }
 }
 
-function isCounter(metric: RegisteredMetric): boolean {
-  return metric.exposed.declaration.kind === 'counter';
-}
-
 function streamedShape(
   metric: RegisteredMetric,
   window: ReturnType<CollectionWindow['next']>,
 ): StreamedMetric {
   const { declaration, exposedName } = metric.exposed;
-  const counter = isCounter(metric);
+  const counter = declaration.kind === 'counter';
   return {
     name: exposedName,
     description: declaration.help,
@@ -195,12 +191,12 @@ export class PassProducer {
           valueType: ValueType.DOUBLE,
         };
         data.push(
-          isCounter(metric)
+          shape.sum
             ? {
                 descriptor,
-                aggregationTemporality: AggregationTemporality.CUMULATIVE,
+                aggregationTemporality: shape.sum.temporality,
                 dataPointType: DataPointType.SUM,
-                isMonotonic: true,
+                isMonotonic: shape.sum.monotonic,
                 dataPoints,
               }
             : {

@@ -31,6 +31,11 @@ export interface OtlpSettings {
  */
 export const REQUEST_LIMITS: RequestLimits = { points: 10_000, bytes: 3 * 2 ** 20 };
 
+const failure = (error: unknown): ExportResult => ({
+  code: ExportResultCode.FAILED,
+  error: error instanceof Error ? error : new Error(String(error)),
+});
+
 /** Told the outcome of every OTLP request. */
 export type ExportReport = (result: ExportResult) => void;
 
@@ -91,13 +96,8 @@ export class OtlpPush {
   #runOnce(): Promise<void> {
     if (this.#running !== undefined) return this.#running;
     const run = this.#export()
-      .catch((error: unknown) => {
-        // Not a failed request but a fault in the walk itself: told as a failed export.
-        this.#options.report({
-          code: ExportResultCode.FAILED,
-          error: error instanceof Error ? error : new Error(String(error)),
-        });
-      })
+      // Not a failed request but a fault in the walk itself: told as a failed export.
+      .catch((error: unknown) => this.#options.report(failure(error)))
       .finally(() => {
         this.#running = undefined;
       });
@@ -110,22 +110,13 @@ export class OtlpPush {
     if (resource.asyncAttributesPending) await resource.waitForAsyncAttributes?.().catch(() => undefined);
     const controller = new AbortController();
     const slicer = new TimeSlicer(controller.signal);
-    let failed = false;
     const sendOne = async (request: EncodedRequest): Promise<void> => {
       // After a failure nothing more is sent: the next interval sends the whole current state
       // again (counters are cumulative, so no count is lost).
-      if (failed) return;
-      const result = await sender.send(request).catch(
-        (error: unknown): ExportResult => ({
-          code: ExportResultCode.FAILED,
-          error: error instanceof Error ? error : new Error(String(error)),
-        }),
-      );
+      if (controller.signal.aborted) return;
+      const result = await sender.send(request).catch(failure);
       report(result);
-      if (result.code !== ExportResultCode.SUCCESS) {
-        failed = true;
-        controller.abort(new Error('an OTLP request failed'));
-      }
+      if (result.code !== ExportResultCode.SUCCESS) controller.abort(new Error('an OTLP request failed'));
     };
     // One request in flight while the next is written: a full request holds the walk until the
     // one before it is answered.
