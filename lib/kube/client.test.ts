@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { TestApiServer } from '../../test/support/kube/api-server.js';
 import { type KubeApiError, KubeClient } from './client.js';
-import { connectCluster, inClusterConnection } from './connection.js';
+import { type ClusterConnection, connectCluster, inClusterConnection } from './connection.js';
+
+/** Both ways to the API server: undici through a kubeconfig, node's https in a pod. */
+const CONNECTIONS: Record<string, (server: TestApiServer) => Promise<ClusterConnection>> = {
+  kubeconfig: async (server) => (await connectCluster(server.kubeconfigPath, {})) as ClusterConnection,
+  'in-cluster': async (server) => {
+    const dir = await mkdtemp(join(tmpdir(), 'ssm-sa-'));
+    return inClusterConnection(await server.writeServiceAccount(dir), { serviceAccountDir: dir });
+  },
+};
 
 test('the cluster comes from kubernetes.kubeconfig, else KUBECONFIG, else in-cluster, else ~/.kube/config', async (t) => {
   const server = await TestApiServer.start();
@@ -109,33 +118,34 @@ test('in-cluster: what is missing or malformed is named', async () => {
   }
 });
 
-test('requests carry the kubeconfig credentials; API errors keep code, reason and Retry-After', async (t) => {
-  const server = await TestApiServer.start();
-  t.after(() => server.stop());
-  server.create('nodes', { metadata: { name: 'n1' } });
-  const client = new KubeClient((await connectCluster(server.kubeconfigPath, {})) as never, {
-    qps: 100,
-    burst: 10,
+for (const [via, connect] of Object.entries(CONNECTIONS))
+  test(`${via}: requests carry the credentials; API errors keep code, reason and Retry-After`, async (t) => {
+    const server = await TestApiServer.start();
+    t.after(() => server.stop());
+    server.create('nodes', { metadata: { name: 'n1' } });
+    const client = new KubeClient(await connect(server), {
+      qps: 100,
+      burst: 10,
+    });
+    const nodes = await client.request<{ items: { metadata: { name: string } }[] }>('GET', '/api/v1/nodes');
+    assert.deepEqual(
+      nodes.items.map((n) => n.metadata.name),
+      ['n1'],
+    );
+    await assert.rejects(
+      client.request('GET', '/api/v1/namespaces/default/pods/missing'),
+      (error: KubeApiError) => {
+        assert.equal(error.code, 404);
+        assert.equal(error.reason, 'NotFound');
+        return true;
+      },
+    );
+    server.fail({ count: 1, status: 429, retryAfterSeconds: 3 });
+    await assert.rejects(
+      client.request('GET', '/api/v1/nodes'),
+      (error: KubeApiError) => error.code === 429 && error.retryAfterSeconds === 3,
+    );
   });
-  const nodes = await client.request<{ items: { metadata: { name: string } }[] }>('GET', '/api/v1/nodes');
-  assert.deepEqual(
-    nodes.items.map((n) => n.metadata.name),
-    ['n1'],
-  );
-  await assert.rejects(
-    client.request('GET', '/api/v1/namespaces/default/pods/missing'),
-    (error: KubeApiError) => {
-      assert.equal(error.code, 404);
-      assert.equal(error.reason, 'NotFound');
-      return true;
-    },
-  );
-  server.fail({ count: 1, status: 429, retryAfterSeconds: 3 });
-  await assert.rejects(
-    client.request('GET', '/api/v1/nodes'),
-    (error: KubeApiError) => error.code === 429 && error.retryAfterSeconds === 3,
-  );
-});
 
 test('the client-side rate limit spaces requests past the burst', async (t) => {
   const server = await TestApiServer.start();
@@ -150,54 +160,78 @@ test('the client-side rate limit spaces requests past the burst', async (t) => {
   assert.ok(performance.now() - started >= 180, `${performance.now() - started} ms`);
 });
 
-test('a request with no answer is cut at the request timeout; a silent watch ends as idle', async (t) => {
-  const server = await TestApiServer.start({ bookmarkIntervalMs: 60_000 });
-  t.after(() => server.stop());
-  const client = new KubeClient((await connectCluster(server.kubeconfigPath, {})) as never, {
-    qps: 100,
-    burst: 10,
-    requestTimeoutMs: 300,
-    watchIdleMs: 400,
-  });
-  server.delayLists(5000);
-  const started = Date.now();
-  await assert.rejects(
-    client.request('GET', '/api/v1/nodes'),
-    /^Error: GET \/api\/v1\/nodes: no answer from the API server within 300 ms$/,
-  );
-  const cutAfter = Date.now() - started;
-  assert.ok(cutAfter >= 290 && cutAfter < 1500, `cut after ${cutAfter} ms`);
-  // The caller's own abort is not reported as a timeout.
-  const mine = new AbortController();
-  const pending = client.request('GET', '/api/v1/nodes', { signal: mine.signal });
-  mine.abort();
-  await assert.rejects(pending, (error: Error) => !/no answer/.test(error.message));
-  server.delayLists(0);
+for (const [via, connect] of Object.entries(CONNECTIONS))
+  test(`${via}: a request with no answer is cut at the request timeout; a silent watch ends as idle`, async (t) => {
+    const server = await TestApiServer.start({ bookmarkIntervalMs: 60_000 });
+    t.after(() => server.stop());
+    const client = new KubeClient(await connect(server), {
+      qps: 100,
+      burst: 10,
+      requestTimeoutMs: 300,
+      watchIdleMs: 400,
+    });
+    server.delayLists(5000);
+    const started = Date.now();
+    await assert.rejects(
+      client.request('GET', '/api/v1/nodes'),
+      /^Error: GET \/api\/v1\/nodes: no answer from the API server within 300 ms$/,
+    );
+    const cutAfter = Date.now() - started;
+    assert.ok(cutAfter >= 290 && cutAfter < 1500, `cut after ${cutAfter} ms`);
+    // The caller's own abort is not reported as a timeout.
+    const mine = new AbortController();
+    const pending = client.request('GET', '/api/v1/nodes', { signal: mine.signal });
+    mine.abort();
+    await assert.rejects(pending, (error: Error) => !/no answer/.test(error.message));
+    server.delayLists(0);
 
-  const events: string[] = [];
-  const watchStarted = Date.now();
-  const outcome = await client.watch(
-    '/api/v1/nodes',
-    { resourceVersion: String(server.resourceVersion) },
-    (event) => events.push(event.type),
-    new AbortController().signal,
-  );
-  assert.equal(outcome, 'idle');
-  assert.ok(Date.now() - watchStarted >= 390, 'ended before the idle limit');
-  // Events keep a watch alive past the idle limit.
-  const busyStarted = Date.now();
-  const busy = client.watch(
-    '/api/v1/nodes',
-    { resourceVersion: String(server.resourceVersion) },
-    (event) => events.push(event.type),
-    new AbortController().signal,
-  );
-  for (let i = 0; i < 6; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    server.create('nodes', { metadata: { name: `n${i}` } });
-  }
-  assert.equal(await busy, 'idle');
-  assert.equal(events.filter((type) => type === 'ADDED').length, 6);
-  const busyFor = Date.now() - busyStarted;
-  assert.ok(busyFor >= 1200 + 390, `a watch with an event every 200 ms lasted only ${busyFor} ms`);
-});
+    const events: string[] = [];
+    const watchStarted = Date.now();
+    const outcome = await client.watch(
+      '/api/v1/nodes',
+      { resourceVersion: String(server.resourceVersion) },
+      (event) => events.push(event.type),
+      new AbortController().signal,
+    );
+    assert.equal(outcome, 'idle');
+    assert.ok(Date.now() - watchStarted >= 390, 'ended before the idle limit');
+    // Events keep a watch alive past the idle limit.
+    const busyStarted = Date.now();
+    const busy = client.watch(
+      '/api/v1/nodes',
+      { resourceVersion: String(server.resourceVersion) },
+      (event) => events.push(event.type),
+      new AbortController().signal,
+    );
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      server.create('nodes', { metadata: { name: `n${i}` } });
+    }
+    assert.equal(await busy, 'idle');
+    assert.equal(events.filter((type) => type === 'ADDED').length, 6);
+    const busyFor = Date.now() - busyStarted;
+    assert.ok(busyFor >= 1200 + 390, `a watch with an event every 200 ms lasted only ${busyFor} ms`);
+  });
+
+for (const [via, connect] of Object.entries(CONNECTIONS))
+  test(`${via}: a list past 128 KiB comes gzipped, as kube-apiserver sends it, and arrives whole`, async (t) => {
+    const server = await TestApiServer.start();
+    t.after(() => server.stop());
+    const padding = 'x'.repeat(300);
+    for (let i = 0; i < 800; i++)
+      server.create('nodes', { metadata: { name: `node-${i}`, labels: { padding } } });
+    const client = new KubeClient(await connect(server), { qps: 100, burst: 10 });
+    const nodes = await client.request<{
+      items: { metadata: { name: string; labels: Record<string, string> } }[];
+    }>('GET', '/api/v1/nodes');
+    assert.equal(server.gzippedAnswers, 1);
+    assert.equal(nodes.items.length, 800);
+    assert.deepEqual(
+      nodes.items.map((node) => node.metadata.name).sort(),
+      Array.from({ length: 800 }, (_, i) => `node-${i}`).sort(),
+    );
+    assert.ok(nodes.items.every((node) => node.metadata.labels.padding === padding));
+    // A small answer is sent as is.
+    await client.request('GET', '/api/v1/nodes/node-1');
+    assert.equal(server.gzippedAnswers, 1);
+  });

@@ -3,9 +3,10 @@
  * or a kubeconfig), with a client-side rate limit (`kubernetes.qps` / `burst`) as client-go
  * applies it.
  */
-import { fetch } from 'undici';
 import { TokenBucket } from '../token-bucket.js';
+import { SERVICE_NAME, VERSION } from '../version.js';
 import type { ClusterConnection } from './connection.js';
+import type { KubeAnswer } from './transport.js';
 
 /**
  * The largest watch event read: the API server refuses objects past about 3 MiB (its request
@@ -110,6 +111,11 @@ function statusError(code: number, text: string, retryAfter: string | null): Kub
   );
 }
 
+/** As client-go names its callers: program/version. */
+const USER_AGENT = `${SERVICE_NAME}/${VERSION}`;
+
+const succeeded = (answer: KubeAnswer) => answer.status >= 200 && answer.status < 300;
+
 export class KubeClient {
   readonly connection: ClusterConnection;
   readonly #limiter: RateLimiter;
@@ -131,25 +137,25 @@ export class KubeClient {
     return this.connection.server;
   }
 
-  async #send(method: Method, path: string, options: RequestOptions) {
+  async #send(method: Method, path: string, options: RequestOptions & { signal: AbortSignal }) {
     const url = new URL(this.server.replace(/\/$/, '') + path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const { headers, dispatcher } = await this.connection.prepare();
-    const response = await fetch(url, {
+    const body = options.body !== undefined ? JSON.stringify(options.body) : undefined;
+    const answer = await this.connection.send({
       method,
+      url,
       headers: {
-        ...headers,
         accept: 'application/json',
-        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        'user-agent': USER_AGENT,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
-      ...(dispatcher ? { dispatcher } : {}),
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
+      ...(body !== undefined ? { body } : {}),
     });
-    if (response.status === 401) this.connection.rejected();
-    return response;
+    if (answer.status === 401) this.connection.rejected();
+    return answer;
   }
 
   /**
@@ -164,9 +170,9 @@ export class KubeClient {
     const timer = setTimeout(() => cut.abort(), timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, cut.signal]) : cut.signal;
     try {
-      const response = await this.#send(method, path, { ...options, signal });
-      const text = await response.text();
-      if (!response.ok) throw statusError(response.status, text, response.headers.get('retry-after'));
+      const answer = await this.#send(method, path, { ...options, signal });
+      const text = await answer.text();
+      if (!succeeded(answer)) throw statusError(answer.status, text, answer.header('retry-after'));
       return JSON.parse(text) as T;
     } catch (error) {
       if (cut.signal.aborted && !options.signal?.aborted) {
@@ -199,15 +205,15 @@ export class KubeClient {
     };
     try {
       const both = AbortSignal.any([signal, idle.signal]);
-      const response = await this.#send('GET', path, {
+      const answer = await this.#send('GET', path, {
         query: { ...query, watch: true },
         signal: both,
       });
-      if (!response.ok || !response.body) {
-        throw statusError(response.status, await response.text(), response.headers.get('retry-after'));
+      if (!succeeded(answer)) {
+        throw statusError(answer.status, await answer.text(), answer.header('retry-after'));
       }
       const lines = new LineSplitter(MAX_WATCH_EVENT_BYTES);
-      for await (const chunk of response.body) {
+      for await (const chunk of answer.chunks()) {
         for (const line of lines.push(chunk as Uint8Array)) {
           // Only a whole event counts as life: a server trickling bytes of a line that never
           // ends is as silent as one sending nothing.

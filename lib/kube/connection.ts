@@ -8,9 +8,10 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Env } from '../config/env.js';
 import { readNamedFileSync } from '../config/named-file.js';
+import { httpsTransport, type KubeAnswer, type KubeRequest, undiciTransport } from './transport.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -21,18 +22,13 @@ export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccoun
  */
 export const TOKEN_REREAD_MS = 60_000;
 
-export interface PreparedRequest {
-  readonly headers: Record<string, string>;
-  readonly dispatcher: Dispatcher | undefined;
-}
-
 export interface ClusterConnection {
   /** The API server's base URL. */
   readonly server: string;
   /** Where it came from, for the log: a kubeconfig path or "in-cluster service account". */
   readonly source: string;
-  /** Credentials and transport for one request. */
-  prepare(): Promise<PreparedRequest>;
+  /** One request, with the connection's credentials and transport. */
+  send(request: KubeRequest): Promise<KubeAnswer>;
   /** The API answered 401: the credentials are read again before the next request. */
   rejected(): void;
 }
@@ -110,11 +106,12 @@ export function inClusterConnection(env: Env, options: InClusterOptions = {}): C
   const caPath = join(dir, 'ca.crt');
   const ca = readNamedFileSync(caPath, 'in-cluster CA').toString('utf8');
   checkCertificates(caPath, ca);
-  const dispatcher = new Agent({ connect: { ca } });
+  const transport = httpsTransport(ca);
   return {
     server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
     source: 'in-cluster service account',
-    prepare: async () => ({ headers: { authorization: `Bearer ${token.current()}` }, dispatcher }),
+    send: (request) =>
+      transport({ ...request, headers: { ...request.headers, authorization: `Bearer ${token.current()}` } }),
     rejected: () => token.expire(),
   };
 }
@@ -131,16 +128,15 @@ async function kubeconfigConnection(path: string, field: string): Promise<Cluste
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error(`${field} "${path}": no current cluster in the kubeconfig`);
   const server = cluster.server;
+  const transport = await undiciTransport();
   return {
     server,
     source: path,
-    prepare: async () => {
+    send: async (request) => {
       const context = new RequestContext(server, HttpMethod.GET);
       await config.applySecurityAuthentication(context);
-      return {
-        headers: { ...(context.getHeaders() as Record<string, string>) },
-        dispatcher: context.getDispatcher() as Dispatcher | undefined,
-      };
+      const headers = { ...request.headers, ...(context.getHeaders() as Record<string, string>) };
+      return transport({ ...request, headers }, context.getDispatcher() as Dispatcher | undefined);
     },
     rejected: () => {},
   };

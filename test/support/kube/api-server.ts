@@ -13,9 +13,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { localhostPair } from '../certificates.js';
 import { fieldMatcher, labelMatcher } from './selectors.js';
 import { writeServiceAccountFiles } from './service-account.js';
+
+/** kube-apiserver's defaultGzipThresholdBytes. */
+const GZIP_THRESHOLD_BYTES = 128 * 1024;
 
 export interface ResourceType {
   readonly group: string;
@@ -166,6 +170,8 @@ export class TestApiServer {
   /** Continue tokens from before this resourceVersion get 410 Gone. */
   #continueFloor = 0;
   #listDelayMs = 0;
+  /** Answers sent gzipped, so that a test can tell its client took that path. */
+  gzippedAnswers = 0;
   /** A misbehaving proxy in front: every watch ends right after it starts. */
   endWatchesAtOnce = false;
   #dir = '';
@@ -449,14 +455,23 @@ export class TestApiServer {
     await closed;
   }
 
+  /**
+   * As kube-apiserver answers (its responsewriters): gzipped when the client accepts gzip and
+   * the body is at least 128 KiB; watch streams never are.
+   */
   #send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = JSON.stringify(body);
+    const text = Buffer.from(JSON.stringify(body));
+    const gzip =
+      text.length >= GZIP_THRESHOLD_BYTES && /\bgzip\b/.test(res.req.headers['accept-encoding'] ?? '');
+    const bytes = gzip ? gzipSync(text) : text;
+    if (gzip) this.gzippedAnswers += 1;
     res.writeHead(code, {
       'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
+      'content-length': bytes.length,
+      ...(gzip ? { 'content-encoding': 'gzip', vary: 'Accept-Encoding' } : {}),
       ...headers,
     });
-    res.end(text);
+    res.end(bytes);
   }
 
   async #body(req: IncomingMessage): Promise<KubeObject> {
