@@ -6,13 +6,17 @@
  * enabled instruments. test/real/chart.test.ts applies what it renders to a real API server.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Certificate, Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
-import { PodMonitor, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import {
+  PodMonitor,
+  PrometheusRule,
+  ServiceMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
 import {
   ClusterRole,
@@ -21,7 +25,7 @@ import {
   RoleBinding,
 } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { buildConfig, parseYaml } from '../lib/config/load.js';
 import { assertGolden } from './support/harness.js';
 import { helm } from './support/helm.js';
@@ -45,6 +49,7 @@ const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
   'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
   'cert-manager.io/v1/Certificate': Certificate,
   'cert-manager.io/v1/Issuer': Issuer,
 };
@@ -286,6 +291,17 @@ test('bad values fail the render with the value named; the schemas catch a bad o
 
 /** The values deploy/manifests/ is rendered with: no cert-manager needed. */
 const PLAIN_MANIFEST_VALUES = { tls: { enabled: false } };
+
+test('prometheusRule.enabled: a PrometheusRule carrying the shipped rules file unchanged', async () => {
+  assert.equal((await render({})).filter((o) => o.kind === 'PrometheusRule').length, 0);
+  const objects = await render({ prometheusRule: { enabled: true, labels: { release: 'kube-prometheus' } } });
+  validateAll(objects);
+  const rule = find(objects, 'PrometheusRule');
+  assert.equal(rule.metadata.labels.release, 'kube-prometheus');
+  const file = parse(await readFile(join(chart, 'alerts/sealos-state-metrics.rules.yaml'), 'utf8'));
+  assert.deepEqual(rule.spec.groups, file.groups);
+  assert.ok(rule.spec.groups.flatMap((group: KubeObject) => group.rules).length >= 20);
+});
 
 test('deploy/manifests is the chart rendered for users without Helm, and is current (UPDATE_GOLDEN=1 rewrites it)', async () => {
   const text = await renderText(PLAIN_MANIFEST_VALUES, 'sealos-state-metrics');
