@@ -1,5 +1,5 @@
 /**
- * The shipped Grafana dashboard (the original's, unchanged) is the compatibility contract: every
+ * The shipped Grafana dashboard (the original's queries, unchanged) is the compatibility contract: every
  * metric its queries name must be declared, and every label they match on, group by, list values
  * of or print in a legend must be one of that metric's labels.
  */
@@ -42,12 +42,10 @@ export function dashboardProblems(
     for (const metric of metrics)
       if (!catalog.has(metric)) problems.push(`${metric} is not declared (in: ${expr})`);
     const labelsOf = (metric: string) => catalog.get(metric) ?? new Set<string>();
-    // Prometheus renames a scraped label that collides with a target label (the Operator sets
-    // `endpoint`) to exported_<name>; the original dashboard's legends rely on that.
-    const anyHas = (label: string) =>
-      metrics.some(
-        (metric) => labelsOf(metric).has(label) || labelsOf(metric).has(label.replace(/^exported_/, '')),
-      );
+    // No exported_<name>: Prometheus makes one only when a scraped label collides with a target
+    // label and honor_labels is off (the chart's monitors set it), and then the dashboard's own
+    // `endpoint` matchers would select the target's label instead.
+    const anyHas = (label: string) => metrics.some((metric) => labelsOf(metric).has(label));
     for (const [, metric, matchers] of expr.matchAll(
       /\b((?:sealos|state_metric)_[a-z0-9_]+)\s*\{([^}]*)\}/g,
     )) {
