@@ -1,5 +1,5 @@
 /**
- * The shipped alerts (the chart's alerts/, tests and runbooks in deploy/alerts): `promtool check
+ * The shipped alerts (deploy/alerts, rendered from the chart's templates/_alerts.tpl): `promtool check
  * rules` clean, `promtool test rules` green, every alert (each severity of it) both firing and quiet in those tests, every metric and label
  * they name one this project exports, and a runbook section for each in deploy/alerts/README.md.
  */
@@ -13,9 +13,7 @@ import { parse } from 'yaml';
 import { metricCatalog } from '../lib/telemetry/catalog.js';
 
 const dir = fileURLToPath(new URL('../deploy/alerts', import.meta.url));
-const rulesFile = fileURLToPath(
-  new URL('../deploy/chart/sealos-state-metrics/alerts/sealos-state-metrics.rules.yaml', import.meta.url),
-);
+const rulesFile = join(dir, 'sealos-state-metrics.rules.yaml');
 const testFiles = readdirSync(join(dir, 'tests'))
   .filter((name) => name.endsWith('.test.yaml'))
   .map((name) => join(dir, 'tests', name));

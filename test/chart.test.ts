@@ -6,7 +6,7 @@
  * enabled instruments. test/real/chart.test.ts applies what it renders to a real API server.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -25,7 +25,7 @@ import {
   RoleBinding,
 } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { buildConfig, parseYaml } from '../lib/config/load.js';
 import { assertGolden } from './support/harness.js';
 import { helm } from './support/helm.js';
@@ -292,15 +292,41 @@ test('bad values fail the render with the value named; the schemas catch a bad o
 /** The values deploy/manifests/ is rendered with: no cert-manager needed. */
 const PLAIN_MANIFEST_VALUES = { tls: { enabled: false } };
 
-test('prometheusRule.enabled: a PrometheusRule carrying the shipped rules file unchanged', async () => {
+test('prometheusRule.enabled: the shipped alerts as a PrometheusRule, thresholds from values; deploy/alerts is them at the defaults (UPDATE_GOLDEN=1 rewrites it)', async () => {
   assert.equal((await render({})).filter((o) => o.kind === 'PrometheusRule').length, 0);
   const objects = await render({ prometheusRule: { enabled: true, labels: { release: 'kube-prometheus' } } });
   validateAll(objects);
   const rule = find(objects, 'PrometheusRule');
   assert.equal(rule.metadata.labels.release, 'kube-prometheus');
-  const file = parse(await readFile(join(chart, 'alerts/sealos-state-metrics.rules.yaml'), 'utf8'));
-  assert.deepEqual(rule.spec.groups, file.groups);
-  assert.ok(rule.spec.groups.flatMap((group: KubeObject) => group.rules).length >= 20);
+  const header =
+    "# The shipped alerts for a plain Prometheus (rule_files:), rendered from the chart's\n" +
+    '# templates/_alerts.tpl with its default thresholds; runbooks in README.md, promtool tests in\n' +
+    '# tests/. Regenerate: UPDATE_GOLDEN=1 npm test\n';
+  await assertGolden(
+    header + stringify({ groups: rule.spec.groups }, { lineWidth: 0 }),
+    new URL('../deploy/alerts/sealos-state-metrics.rules.yaml', import.meta.url),
+  );
+
+  const tuned = find(
+    await render({
+      prometheusRule: {
+        enabled: true,
+        thresholds: { certificateExpiryWarningDays: 30, lvmFreeWarningPercent: 20, cloudBalanceLow: 5000 },
+      },
+    }),
+    'PrometheusRule',
+  );
+  const rulesOf = (object: KubeObject, alert: string) =>
+    object.spec.groups
+      .flatMap((group: KubeObject) => group.rules)
+      .filter((r: KubeObject) => r.alert === alert);
+  const [certificate] = rulesOf(tuned, 'SealosDomainCertificateExpiring');
+  assert.equal(certificate.expr, 'sealos_domain_cert_expiry_seconds < 30 * 86400');
+  assert.equal(certificate.annotations.summary, 'A certificate expires in less than 30 days.');
+  assert.match(rulesOf(tuned, 'SealosLvmVolumeGroupNearlyFull')[0].expr, /< 20 \/ 100\n/);
+  assert.equal(rulesOf(tuned, 'SealosCloudBalanceLow')[0].expr, 'sealos_cloudbalance_balance < 5000');
+  // Prometheus' own templates reach it untouched by Helm.
+  assert.match(certificate.annotations.description, /^\{\{ \$labels\.domain \}\} at \{\{ \$labels\.ip \}\}/);
 });
 
 test('deploy/manifests is the chart rendered for users without Helm, and is current (UPDATE_GOLDEN=1 rewrites it)', async () => {
