@@ -4,13 +4,13 @@
  * they name one this project exports, and a runbook section for each in deploy/alerts/README.md.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { metricCatalog } from '../lib/telemetry/catalog.js';
+import { runPromtool } from './support/promtool.js';
 
 const dir = fileURLToPath(new URL('../deploy/alerts', import.meta.url));
 const rulesFile = join(dir, 'sealos-state-metrics.rules.yaml');
@@ -29,13 +29,9 @@ const rules: Rule[] = (
   parse(readFileSync(rulesFile, 'utf8')) as { groups: { rules: Rule[] }[] }
 ).groups.flatMap((group) => group.rules);
 
+/** promtool's output; a non-zero exit fails the test with it. */
 function promtool(args: readonly string[]): string {
-  const result = spawnSync('promtool', args, { encoding: 'utf8' });
-  if (result.error) {
-    throw new Error(
-      `promtool is not runnable (${result.error.message}); install Debian's prometheus package (.ci/run does)`,
-    );
-  }
+  const result = runPromtool(args);
   const output = `${result.stdout}${result.stderr}`;
   assert.equal(result.status, 0, `promtool ${args.join(' ')}:\n${output}`);
   return output;

@@ -79,13 +79,8 @@ export function httpsTransport(ca: string): KubeTransport {
             ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
           },
         },
-        (response) => {
-          try {
-            resolve(answerOf(response));
-          } catch (error) {
-            reject(error);
-          }
-        },
+        // The body is decoded when it is read, so a bad encoding is the reader's error.
+        (response) => resolve(answerOf(response)),
       );
       outgoing.on('error', reject);
       outgoing.end(body);

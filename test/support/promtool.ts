@@ -1,8 +1,20 @@
 /**
- * `promtool check metrics` (Debian's prometheus package) over an exposition. Lint lines about
- * names the contract fixes are allowed only when listed here with the reason (SPEC.md).
+ * Debian's promtool (the prometheus package): `check metrics` over an exposition, where lint lines
+ * about names the contract fixes are allowed only when listed here with the reason (SPEC.md), and
+ * any other subcommand for the alert rules.
  */
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+
+/** promtool with `args` (and `input` on stdin); stops with one line when it is not installed. */
+export function runPromtool(args: readonly string[], input?: string): SpawnSyncReturns<string> {
+  const result = spawnSync('promtool', args, { encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
+  if (result.error) {
+    throw new Error(
+      `promtool is not runnable (${result.error.message}); install Debian's prometheus package (.ci/run does)`,
+    );
+  }
+  return result;
+}
 
 /** Names whose lint findings the contract imposes. Add none without a SPEC entry. */
 export const CONTRACT_EXCEPTIONS: Record<string, string> = {
@@ -10,12 +22,7 @@ export const CONTRACT_EXCEPTIONS: Record<string, string> = {
 };
 
 export function promtoolProblems(exposition: string): string[] {
-  const result = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
-  if (result.error) {
-    throw new Error(
-      `promtool is not runnable (${result.error.message}); install Debian's prometheus package (.ci/run does)`,
-    );
-  }
+  const result = runPromtool(['check', 'metrics'], exposition);
   const lines = `${result.stdout}\n${result.stderr}`
     .split('\n')
     .map((line) => line.trim())
