@@ -11,6 +11,8 @@ import { leaseNameFor } from './kube/lease.js';
 import { LeaderGate } from './leader-gate.js';
 import type { Logger, LogHub } from './log.js';
 import { exportReporter } from './telemetry/export-report.js';
+import type { RequestSender } from './telemetry/otlp-push.js';
+import { otlpTargetUrl } from './telemetry/otlp-target.js';
 import { TelemetryPipeline } from './telemetry/pipeline.js';
 import {
   CollectionRecords,
@@ -18,6 +20,25 @@ import {
   observeSelfMetrics,
   type ReloadRecord,
 } from './telemetry/self-metrics.js';
+
+/** The push's sender; its transport (gRPC or HTTP, some 250 modules) loads only for a config that pushes. */
+async function otlpSender(otlp: LoadedConfig['config']['otlp']): Promise<RequestSender> {
+  const settings = {
+    protocol: otlp.protocol,
+    endpoint: otlpTargetUrl(otlp),
+    headers: otlp.headers,
+    intervalMs: otlp.interval,
+    timeoutMs: otlp.timeout,
+    insecure: otlp.insecure,
+    compression: otlp.compression,
+    caFile: otlp.caFile,
+    clientCertFile: otlp.clientCertFile,
+    clientKeyFile: otlp.clientKeyFile,
+  };
+  return settings.protocol === 'grpc'
+    ? (await import('./telemetry/otlp-grpc.js')).grpcSender(settings)
+    : (await import('./telemetry/otlp-http.js')).httpSender(settings);
+}
 
 /** How long a new generation waits for its instruments' first state before serving anyway. */
 export const READY_TIMEOUT_MS = 5000;
@@ -96,20 +117,7 @@ export class Generation {
   static async build(number: number, loaded: LoadedConfig, deps: GenerationDeps): Promise<Generation> {
     const { config } = loaded;
     const logger = deps.logs.child({ generation: number });
-    // gRPC loads only for a config that pushes.
-    const sender = config.otlp.enabled
-      ? (await import('./telemetry/otlp-grpc.js')).grpcSender({
-          endpoint: config.otlp.endpoint,
-          headers: config.otlp.headers,
-          intervalMs: config.otlp.interval,
-          timeoutMs: config.otlp.timeout,
-          insecure: config.otlp.insecure,
-          compression: config.otlp.compression,
-          caFile: config.otlp.caFile,
-          clientCertFile: config.otlp.clientCertFile,
-          clientKeyFile: config.otlp.clientKeyFile,
-        })
-      : undefined;
+    const sender = config.otlp.enabled ? await otlpSender(config.otlp) : undefined;
     const pipeline = new TelemetryPipeline({
       namespace: config.metrics.namespace,
       resource: deps.resource,

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig } from '../lib/config/load.js';
 import { configSchema } from '../lib/config/schema.js';
+import { otlpTargetUrl } from '../lib/telemetry/otlp-target.js';
 
 const root = new URL('../otel-examples/', import.meta.url);
 
@@ -43,5 +44,13 @@ test('push: the gateway collector listens where our example settings send, and t
     env: {},
   });
   assert.equal(config.otlp.enabled, true);
+  assert.equal(config.otlp.protocol, 'grpc');
   assert.equal(new URL(config.otlp.endpoint).port, listen.split(':').at(-1));
+  // The example's other choice, http/protobuf, sends to OTLP/HTTP's default port: the gateway
+  // listens there too.
+  const httpDefault = otlpTargetUrl({ protocol: 'http/protobuf', endpoint: '', metricsEndpoint: '' });
+  assert.equal(
+    (collector.receivers.otlp.protocols.http.endpoint as string).split(':').at(-1),
+    new URL(httpDefault).port,
+  );
 });

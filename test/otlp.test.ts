@@ -12,6 +12,7 @@ import { App } from '../lib/app.js';
 import { harnessLogs } from './support/app.js';
 import { localhostPair } from './support/certificates.js';
 import { get } from './support/http.js';
+import { OtlpHttpReceiver } from './support/otlp-http-receiver.js';
 import { OtlpReceiver, type ReceivedExport } from './support/otlp-receiver.js';
 
 const fixtureProc = fileURLToPath(new URL('../instruments/zombie/testdata/proc', import.meta.url));
@@ -62,66 +63,118 @@ function scrapedSamples(body: string): string[] {
     .sort();
 }
 
-test('OTLP receives the same points /metrics shows, with resource attributes and headers', async (t) => {
-  const receiver = await OtlpReceiver.start();
+/** A receiver of either protocol, and what makes the app push to it. */
+const PROTOCOLS = [
+  {
+    protocol: 'grpc',
+    start: async () => {
+      const receiver = await OtlpReceiver.start();
+      return { receiver, env: {}, paths: () => [] as string[] };
+    },
+  },
+  {
+    protocol: 'http/protobuf',
+    start: async () => {
+      const receiver = await OtlpHttpReceiver.start();
+      // A base endpoint with a path of its own: v1/metrics goes below it.
+      const env = {
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.origin}/otlp/`,
+      };
+      return { receiver, env, paths: () => receiver.requests.map((request) => request.path) };
+    },
+  },
+] as const;
+
+for (const { protocol, start } of PROTOCOLS) {
+  test(`OTLP over ${protocol} receives the same points /metrics shows, with resource attributes and headers`, async (t) => {
+    const { receiver, env: protocolEnv, paths } = await start();
+    const app = await App.start({
+      env: env(receiver.port, { OTEL_METRIC_EXPORT_INTERVAL: '500', ...protocolEnv }),
+      logs: harnessLogs(),
+    }).catch(async (error: unknown) => {
+      await receiver.stop();
+      throw error;
+    });
+    // The app's last export at stop still finds the receiver up.
+    t.after(async () => {
+      await app.stop();
+      await receiver.stop();
+    });
+    // Wait for the first zombie scan so both readers see the same, settled state.
+    const metricsUrl = `http://127.0.0.1:${app.server.address().port}/metrics`;
+    let scraped = '';
+    for (let i = 0; i < 50 && !scraped.includes('sealos_zombie_processes'); i++) {
+      scraped = (await get(metricsUrl)).body;
+      if (!scraped.includes('sealos_zombie_processes')) await new Promise((r) => setTimeout(r, 50));
+    }
+    const received = await receiver.waitFor((e) =>
+      e.points.some((p) => p.metric === 'sealos_zombie_processes'),
+    );
+    scraped = (await get(metricsUrl)).body;
+    // OTLP drops empty-string attributes nowhere, Prometheus treats them as absent: compare without them.
+    // The self-metrics' `instance` is the resource's service.instance.id in OTLP, not a point
+    // attribute (a Collector's Prometheus exporter writes it back as `instance`).
+    const onResource = new Set([
+      'state_metric_collector_duration_seconds',
+      'state_metric_collector_success',
+      'state_metric_collector_last_collection_timestamp',
+    ]);
+    const otlp = asSamples({
+      ...received,
+      points: received.points.map((p) => {
+        assert.ok(!('instance' in p.attributes), `${p.metric} carries no instance attribute of its own`);
+        return {
+          ...p,
+          attributes: {
+            ...Object.fromEntries(Object.entries(p.attributes).filter(([, v]) => v !== '')),
+            ...(onResource.has(p.metric) ? { instance: received.resource['service.instance.id'] ?? '' } : {}),
+          },
+        };
+      }),
+    });
+    // The export counter moves with every export, so it differs between the two by design.
+    const settled = (lines: string[]) =>
+      lines.filter((line) => !line.startsWith('state_metric_otlp_exports'));
+    assert.deepEqual(settled(otlp), settled(scrapedSamples(scraped)));
+    assert.match(scraped, /^state_metric_otlp_exports_total\{result="success"\} [1-9]/m);
+    assert.ok(
+      otlp.some((line) =>
+        line.startsWith('sealos_zombie_processes{container_id="3f4e5d6c7b8a",node="node-a"} 3'),
+      ),
+    );
+
+    assert.equal(received.resource['service.name'], 'sealos-state-metrics');
+    // The identity, in the original's order: the node name before the pod name.
+    assert.equal(received.resource['service.instance.id'], 'node-a');
+    assert.equal(received.resource['k8s.pod.name'], 'ssm-7d9f');
+    assert.equal(received.resource['k8s.namespace.name'], 'monitoring');
+    assert.equal(received.resource['k8s.node.name'], 'node-a');
+    assert.equal(received.metadata['x-tenant'], 'team-a');
+    const units = Object.fromEntries(received.points.map((p) => [p.metric, p.unit]));
+    assert.equal(units.state_metric_collector_duration_seconds, 's');
+    assert.equal(units.sealos_zombie_processes, '{process}');
+    if (protocol === 'http/protobuf') assert.deepEqual(new Set(paths()), new Set(['/otlp/v1/metrics']));
+  });
+}
+
+test('OTLP over HTTP: the metrics endpoint is used as it is', async (t) => {
+  const receiver = await OtlpHttpReceiver.start();
   t.after(() => receiver.stop());
   const app = await App.start({
-    env: env(receiver.port, { OTEL_METRIC_EXPORT_INTERVAL: '500' }),
+    env: env(receiver.port, {
+      OTEL_METRIC_EXPORT_INTERVAL: '3600000',
+      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${receiver.origin}/custom/metrics`,
+    }),
     logs: harnessLogs(),
   });
-  t.after(() => app.stop());
-  // Wait for the first zombie scan so both readers see the same, settled state.
-  const metricsUrl = `http://127.0.0.1:${app.server.address().port}/metrics`;
-  let scraped = '';
-  for (let i = 0; i < 50 && !scraped.includes('sealos_zombie_processes'); i++) {
-    scraped = (await get(metricsUrl)).body;
-    if (!scraped.includes('sealos_zombie_processes')) await new Promise((r) => setTimeout(r, 50));
-  }
-  const received = await receiver.waitFor((e) =>
-    e.points.some((p) => p.metric === 'sealos_zombie_processes'),
+  await app.stop();
+  await receiver.waitFor(() => true, 2000);
+  assert.deepEqual(
+    receiver.requests.map((request) => [request.path, request.headers['x-tenant']]),
+    [['/custom/metrics', 'team-a']],
   );
-  scraped = (await get(metricsUrl)).body;
-  // OTLP drops empty-string attributes nowhere, Prometheus treats them as absent: compare without them.
-  // The self-metrics' `instance` is the resource's service.instance.id in OTLP, not a point
-  // attribute (a Collector's Prometheus exporter writes it back as `instance`).
-  const onResource = new Set([
-    'state_metric_collector_duration_seconds',
-    'state_metric_collector_success',
-    'state_metric_collector_last_collection_timestamp',
-  ]);
-  const otlp = asSamples({
-    ...received,
-    points: received.points.map((p) => {
-      assert.ok(!('instance' in p.attributes), `${p.metric} carries no instance attribute of its own`);
-      return {
-        ...p,
-        attributes: {
-          ...Object.fromEntries(Object.entries(p.attributes).filter(([, v]) => v !== '')),
-          ...(onResource.has(p.metric) ? { instance: received.resource['service.instance.id'] ?? '' } : {}),
-        },
-      };
-    }),
-  });
-  // The export counter moves with every export, so it differs between the two by design.
-  const settled = (lines: string[]) => lines.filter((line) => !line.startsWith('state_metric_otlp_exports'));
-  assert.deepEqual(settled(otlp), settled(scrapedSamples(scraped)));
-  assert.match(scraped, /^state_metric_otlp_exports_total\{result="success"\} [1-9]/m);
-  assert.ok(
-    otlp.some((line) =>
-      line.startsWith('sealos_zombie_processes{container_id="3f4e5d6c7b8a",node="node-a"} 3'),
-    ),
-  );
-
-  assert.equal(received.resource['service.name'], 'sealos-state-metrics');
-  // The identity, in the original's order: the node name before the pod name.
-  assert.equal(received.resource['service.instance.id'], 'node-a');
-  assert.equal(received.resource['k8s.pod.name'], 'ssm-7d9f');
-  assert.equal(received.resource['k8s.namespace.name'], 'monitoring');
-  assert.equal(received.resource['k8s.node.name'], 'node-a');
-  assert.equal(received.metadata['x-tenant'], 'team-a');
-  const units = Object.fromEntries(received.points.map((p) => [p.metric, p.unit]));
-  assert.equal(units.state_metric_collector_duration_seconds, 's');
-  assert.equal(units.sealos_zombie_processes, '{process}');
 });
 
 test('OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES shape the resource', async (t) => {

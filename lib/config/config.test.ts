@@ -3,6 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { otlpTargetUrl } from '../telemetry/otlp-target.js';
 import { envLeaves, otelEnvOverrides, upperSnake } from './env.js';
 import { buildConfig, ConfigError, loadConfig, parseYaml } from './load.js';
 import { dsnPassword, redact, safeErrorLine } from './redact.js';
@@ -92,21 +93,51 @@ test('the standard OTEL_* variables map onto otlp settings', () => {
   const overrides = otelEnvOverrides({
     OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'https://gw:4317',
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4317',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc,x-tenant=t1',
     OTEL_EXPORTER_OTLP_TIMEOUT: '5000',
     OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
     OTEL_METRIC_EXPORT_INTERVAL: '15000',
   });
   const { config } = buildConfig({}, {}, overrides);
-  assert.equal(config.otlp.endpoint, 'https://gw:4317');
+  // Kept apart: over HTTP only the base gets /v1/metrics appended (otlp-target.ts).
+  assert.equal(config.otlp.metricsEndpoint, 'https://gw:4317');
+  assert.equal(config.otlp.endpoint, 'http://ignored:4317');
+  assert.equal(otlpTargetUrl(config.otlp), 'https://gw:4317', 'the metrics URL beats the base');
   assert.deepEqual(config.otlp.headers, { authorization: 'Bearer abc', 'x-tenant': 't1' });
   assert.equal(config.otlp.timeout, 5000);
   assert.equal(config.otlp.interval, 15_000);
   assert.equal(config.otlp.compression, 'gzip');
+  assert.equal(config.otlp.protocol, 'http/protobuf');
   assert.equal(
     buildConfig({}, { OTEL_METRICS_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:1' }).config.otlp
       .enabled,
     false,
+  );
+});
+
+test('the OTLP protocol: the metrics variable beats the general one, ours beats both, http/json is refused', () => {
+  const protocolOf = (env: Record<string, string>, file = {}) => buildConfig(file, env).config.otlp.protocol;
+  assert.equal(protocolOf({}), 'grpc');
+  assert.equal(protocolOf({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }), 'http/protobuf');
+  assert.equal(
+    protocolOf({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc' }),
+    'grpc',
+  );
+  assert.equal(
+    protocolOf({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTLP_PROTOCOL: 'http/protobuf' }),
+    'http/protobuf',
+  );
+  assert.equal(protocolOf({}, { otlp: { protocol: 'http/protobuf' } }), 'http/protobuf');
+  assert.deepEqual(
+    problemsOf(() => buildConfig({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })),
+    [
+      'otlp.protocol: Invalid option: expected one of "grpc"|"http/protobuf" (got "http/json", from env OTEL_EXPORTER_OTLP_PROTOCOL)',
+    ],
+  );
+  assert.deepEqual(
+    problemsOf(() => buildConfig({ otlp: { metricsEndpoint: 'gw:4318' } }, {})),
+    ['otlp.metricsEndpoint: must be an http:// or https:// URL (got "gw:4318")'],
   );
 });
 

@@ -153,11 +153,18 @@ export function otelEnvOverrides(env: Env): Override[] {
   const add = (key: string, value: unknown, name: string) =>
     out.push({ path: ['otlp', key], value, source: `env ${name}` });
 
-  const endpoint = pick('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT');
-  if (endpoint) {
-    add('endpoint', endpoint.value.trim(), endpoint.name);
+  // The two are kept apart: over HTTP the base gets `/v1/metrics` appended, the metrics URL not.
+  for (const [key, name] of [
+    ['endpoint', 'OTEL_EXPORTER_OTLP_ENDPOINT'],
+    ['metricsEndpoint', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'],
+  ] as const) {
+    const endpoint = pick(name);
+    if (!endpoint) continue;
+    add(key, endpoint.value.trim(), endpoint.name);
     add('enabled', true, endpoint.name);
   }
+  const protocol = pick('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  if (protocol) add('protocol', protocol.value.trim(), protocol.name);
   const exporters = pick('OTEL_METRICS_EXPORTER');
   if (exporters) {
     const names = splitList(exporters.value.toLowerCase());

@@ -137,18 +137,32 @@ const logging = z
 
 const performance = z.strictObject({ informerResyncPeriod: duration('10m') }).prefault({});
 
+const otlpUrl = z
+  .union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })])
+  .default('');
+
 const otlp = z
   .strictObject({
     enabled: z.boolean().default(false),
-    endpoint: z
-      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-      .default('http://localhost:4317'),
+    /** OTLP's two binary transports (OTEL_EXPORTER_OTLP_PROTOCOL); http/json is not offered. */
+    protocol: z.enum(['grpc', 'http/protobuf']).default('grpc'),
+    /**
+     * The Collector's address; empty = the protocol's default (localhost:4317 for gRPC, :4318 for
+     * HTTP). Over HTTP it is a base URL that `/v1/metrics` is appended to, as for
+     * OTEL_EXPORTER_OTLP_ENDPOINT.
+     */
+    endpoint: otlpUrl,
+    /** The metrics URL used as is, over either protocol (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT); beats `endpoint`. */
+    metricsEndpoint: otlpUrl,
     headers: z
       .record(z.string(), z.string(), { error: 'must be key=value pairs, comma-separated (a pair has no =)' })
       .default({}),
     interval: duration('30s', { min: '100ms' }),
     timeout: duration('10s', { min: '100ms' }),
-    /** Plain-text gRPC even for an https endpoint (the OTEL_EXPORTER_OTLP_INSECURE switch). */
+    /**
+     * Plain-text gRPC even for an https endpoint (the OTEL_EXPORTER_OTLP_INSECURE switch). As the
+     * specification has it, gRPC only: over HTTP the URL's scheme decides.
+     */
     insecure: z.boolean().default(false),
     compression: z.enum(['none', 'gzip']).default('none'),
     /** PEM CA bundle to trust for an https endpoint (OTEL_EXPORTER_OTLP_CERTIFICATE); empty = system CAs. */

@@ -4,7 +4,7 @@
  * applies it.
  */
 import { TokenBucket } from '../token-bucket.js';
-import { SERVICE_NAME, VERSION } from '../version.js';
+import { USER_AGENT } from '../version.js';
 import type { ClusterConnection } from './connection.js';
 import type { KubeAnswer } from './transport.js';
 
@@ -112,7 +112,6 @@ function statusError(code: number, text: string, retryAfter: string | null): Kub
 }
 
 /** As client-go names its callers: program/version. */
-const USER_AGENT = `${SERVICE_NAME}/${VERSION}`;
 
 const succeeded = (answer: KubeAnswer) => answer.status >= 200 && answer.status < 300;
 

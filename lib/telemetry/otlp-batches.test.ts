@@ -317,6 +317,7 @@ test('an export bigger than a Collector accepts in one message arrives whole, in
     otlp: {
       intervalMs: 3_600_000,
       sender: grpcSender({
+        protocol: 'grpc',
         endpoint: `http://127.0.0.1:${receiver.port}`,
         headers: {},
         intervalMs: 3_600_000,

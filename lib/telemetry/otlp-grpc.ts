@@ -15,37 +15,13 @@ import {
   createOtlpGrpcExportDelegate,
   type OTLPGRPCExporterConfigNode,
 } from '@opentelemetry/otlp-grpc-exporter-base';
-import {
-  type IExportMetricsServiceResponse,
-  type ISerializer,
-  ProtobufMetricsSerializer,
-} from '@opentelemetry/otlp-transformer';
-import { readNamedFileSync } from '../config/named-file.js';
-import type { EncodedRequest } from './otlp-encoding.js';
+import { encodedRequestCounts, encodedRequestSerializer, readTlsFiles } from './otlp-delegate.js';
 import type { OtlpSettings, RequestSender } from './otlp-push.js';
-
-const serializer: ISerializer<EncodedRequest, IExportMetricsServiceResponse> = {
-  serializeRequest: (request) => request.bytes,
-  deserializeResponse: (data) => ProtobufMetricsSerializer.deserializeResponse(data),
-};
-
-/** The exporter's own counts (`otel.sdk.exporter.metric_data_point.*`), from the request's points. */
-const metricsHelper = {
-  name: 'metric_data_point' as const,
-  countItems: (request: EncodedRequest) => request.points,
-};
-
-function readPem(field: string, path: string): Buffer | null {
-  return path === '' ? null : readNamedFileSync(path, `otlp.${field}`);
-}
 
 function channelCredentials(settings: OtlpSettings): ChannelCredentials {
   if (settings.insecure || settings.endpoint.startsWith('http://')) return credentials.createInsecure();
-  return credentials.createSsl(
-    readPem('caFile', settings.caFile),
-    readPem('clientKeyFile', settings.clientKeyFile),
-    readPem('clientCertFile', settings.clientCertFile),
-  );
+  const { ca, key, cert } = readTlsFiles(settings);
+  return credentials.createSsl(ca ?? null, key ?? null, cert ?? null);
 }
 
 /** The sender for `settings`; an unreadable CA, certificate or key file throws naming its field. */
@@ -62,9 +38,9 @@ export function grpcSender(settings: OtlpSettings): RequestSender {
   // The names the stock OTLPMetricExporter passes (its component type and the gRPC method).
   const delegate = createOtlpGrpcExportDelegate(
     convertLegacyOtlpGrpcOptions(config, 'METRICS'),
-    serializer,
+    encodedRequestSerializer,
     'otlp_grpc_metric_exporter',
-    metricsHelper,
+    encodedRequestCounts,
     undefined,
     'MetricsExportService',
     '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',

@@ -10,9 +10,12 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { type EncodedRequest, type RequestLimits, RequestStream } from './otlp-encoding.js';
+import type { OtlpProtocol } from './otlp-target.js';
 import { TimeSlicer } from './slicer.js';
 
 export interface OtlpSettings {
+  readonly protocol: OtlpProtocol;
+  /** Where requests go: the gRPC address, or the full metrics URL over HTTP (otlp-target.ts). */
   readonly endpoint: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly intervalMs: number;
@@ -39,7 +42,7 @@ const failure = (error: unknown): ExportResult => ({
 /** Told the outcome of every OTLP request. */
 export type ExportReport = (result: ExportResult) => void;
 
-/** Sends encoded requests: the OTLP exporter's transport, retries and timeouts (otlp-grpc.ts). */
+/** Sends encoded requests: the OTLP exporter's transport, retries and timeouts (otlp-grpc.ts, otlp-http.ts). */
 export interface RequestSender {
   send(request: EncodedRequest): Promise<ExportResult>;
   /** Waits for the requests in flight. */

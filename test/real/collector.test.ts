@@ -138,58 +138,63 @@ function series(samples: readonly ParsedSample[], without: readonly string[] = [
 /** Our series that hold still between two reads: the instruments' own, and the self-metrics' counts. */
 const STABLE = /^sealos_zombie_|^state_metric_collector_success\{/;
 
-test('push: our OTLP through the gateway example and out of its Prometheus exporter are the same series as /metrics', async () => {
-  const [otlpPort, exporterPort] = await freePorts(2);
-  const file = await exampleFor('gateway', (config) => {
-    config.receivers.otlp.protocols.grpc.endpoint = `127.0.0.1:${otlpPort}`;
-    config.exporters.prometheus.endpoint = `127.0.0.1:${exporterPort}`;
+for (const protocol of ['grpc', 'http/protobuf'] as const) {
+  test(`push: our OTLP over ${protocol} through the gateway example and out of its Prometheus exporter are the same series as /metrics`, async () => {
+    const [grpcPort, httpPort, exporterPort] = await freePorts(3);
+    const file = await exampleFor('gateway', (config) => {
+      config.receivers.otlp.protocols.grpc.endpoint = `127.0.0.1:${grpcPort}`;
+      config.receivers.otlp.protocols.http.endpoint = `127.0.0.1:${httpPort}`;
+      config.exporters.prometheus.endpoint = `127.0.0.1:${exporterPort}`;
+    });
+    const exporterUrl = `http://127.0.0.1:${exporterPort}/metrics`;
+    const name = `otelcol-gateway-${protocol.replace('/', '-')}`;
+    await startCollector(file, name, async () => (await get(exporterUrl)).status === 200);
+    const { metricsUrl } = await startApp({
+      OTLP_ENABLED: 'true',
+      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${protocol === 'grpc' ? grpcPort : httpPort}`,
+      OTLP_INTERVAL: '1s',
+    });
+    const through = await eventually(
+      async () => {
+        const body = (await get(exporterUrl)).body;
+        return body.includes('sealos_zombie_') && body.includes('state_metric_collector_success')
+          ? parseSamples(body)
+          : undefined;
+      },
+      20_000,
+      'our series out of the Collector',
+    ).catch(async (error: Error) => {
+      const log = await readFile(join(dir, `${name}.log`), 'utf8').catch(() => '');
+      throw new Error(`${error.message}\n${(await get(exporterUrl)).body}\n${log.slice(-3000)}`);
+    });
+    // Where the two legitimately differ: the exporter names every series' source, job from
+    // service.name and instance from service.instance.id (the value our self-metrics' own
+    // `instance` label has, which OTLP carries on the resource), and adds the instrumentation
+    // scope as otel_scope_name (version and schema URL empty). The rest is ours, unchanged.
+    for (const sample of through) {
+      if (sample.name === 'target_info') continue;
+      const labels = Object.fromEntries(sample.labels);
+      assert.deepEqual([labels.job, labels.instance], ['sealos-state-metrics', 'node-a'], sample.name);
+      assert.equal(labels.otel_scope_name, 'sealos-state-metrics', sample.name);
+    }
+    const added = ['job', 'instance', 'otel_scope_name', 'otel_scope_version', 'otel_scope_schema_url'];
+    const theirs = series(
+      through.filter((sample) => sample.name !== 'target_info'),
+      added,
+    );
+    const ours = series(parseSamples((await get(metricsUrl)).body), ['instance']);
+    const missing = [...ours.keys()].filter((key) => !theirs.has(key));
+    const extra = [...theirs.keys()].filter((key) => !ours.has(key));
+    assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
+    for (const [key, value] of ours) {
+      if (STABLE.test(key)) assert.equal(theirs.get(key), value, key);
+    }
+    // The resource's other attributes come out as target_info.
+    const info = Object.fromEntries(through.find((sample) => sample.name === 'target_info')?.labels ?? []);
+    assert.equal(info.k8s_pod_name, 'ssm-0');
   });
-  const exporterUrl = `http://127.0.0.1:${exporterPort}/metrics`;
-  await startCollector(file, 'otelcol-gateway', async () => (await get(exporterUrl)).status === 200);
-  const { metricsUrl } = await startApp({
-    OTLP_ENABLED: 'true',
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
-    OTLP_INTERVAL: '1s',
-  });
-  const through = await eventually(
-    async () => {
-      const body = (await get(exporterUrl)).body;
-      return body.includes('sealos_zombie_') && body.includes('state_metric_collector_success')
-        ? parseSamples(body)
-        : undefined;
-    },
-    20_000,
-    'our series out of the Collector',
-  ).catch(async (error: Error) => {
-    const log = await readFile(join(dir, 'otelcol-gateway.log'), 'utf8').catch(() => '');
-    throw new Error(`${error.message}\n${(await get(exporterUrl)).body}\n${log.slice(-3000)}`);
-  });
-  // Where the two legitimately differ: the exporter names every series' source, job from
-  // service.name and instance from service.instance.id (the value our self-metrics' own
-  // `instance` label has, which OTLP carries on the resource), and adds the instrumentation
-  // scope as otel_scope_name (version and schema URL empty). The rest is ours, unchanged.
-  for (const sample of through) {
-    if (sample.name === 'target_info') continue;
-    const labels = Object.fromEntries(sample.labels);
-    assert.deepEqual([labels.job, labels.instance], ['sealos-state-metrics', 'node-a'], sample.name);
-    assert.equal(labels.otel_scope_name, 'sealos-state-metrics', sample.name);
-  }
-  const added = ['job', 'instance', 'otel_scope_name', 'otel_scope_version', 'otel_scope_schema_url'];
-  const theirs = series(
-    through.filter((sample) => sample.name !== 'target_info'),
-    added,
-  );
-  const ours = series(parseSamples((await get(metricsUrl)).body), ['instance']);
-  const missing = [...ours.keys()].filter((key) => !theirs.has(key));
-  const extra = [...theirs.keys()].filter((key) => !ours.has(key));
-  assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
-  for (const [key, value] of ours) {
-    if (STABLE.test(key)) assert.equal(theirs.get(key), value, key);
-  }
-  // The resource's other attributes come out as target_info.
-  const info = Object.fromEntries(through.find((sample) => sample.name === 'target_info')?.labels ?? []);
-  assert.equal(info.k8s_pod_name, 'ssm-0');
-});
+}
 
 test('sidecar: the example scrapes our /metrics and forwards the same series over OTLP', async () => {
   const { metricsUrl } = await startApp({});

@@ -114,8 +114,40 @@ export interface ReceiverOptions {
   readonly hang?: boolean;
 }
 
-export class OtlpReceiver {
+/** What a receiver was sent, and a wait for what is still to come. */
+export class ReceivedExports {
   readonly exports: ReceivedExport[] = [];
+  #waiters: (() => void)[] = [];
+
+  receive(exports: readonly ReceivedExport[]): void {
+    this.exports.push(...exports);
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Waits until an export satisfying `predicate` has arrived. */
+  async waitFor(
+    predicate: (received: ReceivedExport) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<ReceivedExport> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.exports.find(predicate);
+      if (found) return found;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0)
+        throw new Error(`no matching OTLP export within ${timeoutMs} ms (${this.exports.length} received)`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+export class OtlpReceiver extends ReceivedExports {
   /** Export calls that arrived, answered or not. */
   calls = 0;
   /** Calls of a hanging receiver the client cancelled, with how long each was held (ms). */
@@ -125,9 +157,9 @@ export class OtlpReceiver {
   heldPeak = 0;
   readonly #server: grpc.Server;
   readonly port: number;
-  #waiters: (() => void)[] = [];
 
   private constructor(server: grpc.Server, port: number) {
+    super();
     this.#server = server;
     this.port = port;
   }
@@ -173,33 +205,6 @@ export class OtlpReceiver {
     );
     receiver = new OtlpReceiver(server, port);
     return receiver;
-  }
-
-  receive(exports: readonly ReceivedExport[]): void {
-    this.exports.push(...exports);
-    for (const wake of this.#waiters.splice(0)) wake();
-  }
-
-  /** Waits until an export satisfying `predicate` has arrived. */
-  async waitFor(
-    predicate: (received: ReceivedExport) => boolean,
-    timeoutMs = 10_000,
-  ): Promise<ReceivedExport> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.exports.find(predicate);
-      if (found) return found;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0)
-        throw new Error(`no matching OTLP export within ${timeoutMs} ms (${this.exports.length} received)`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
   }
 
   /** Stops serving; held calls of a hanging receiver are dropped with the connections. */
