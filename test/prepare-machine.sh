@@ -20,7 +20,8 @@ is_root() { [ "$(id -u)" = 0 ]; }
 
 # command -> Debian package that provides it
 declare -A PACKAGE_OF=(
-  [promtool]=prometheus             # checks our exposition
+  [promtool]=prometheus             # checks our exposition and the alert rules
+  [prometheus]=prometheus           # answers the dashboards' queries (test/real/dashboards.test.ts)
   [kubectl]=kubernetes-client       # speaks to the test API server as users' clients do
   [vgs]=lvm2                        # the lvm instrument against real LVM on loop devices
   [pg_ctlcluster]=postgresql-common # userbalance, cockroachlicense, database against PostgreSQL

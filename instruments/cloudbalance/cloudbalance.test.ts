@@ -15,7 +15,7 @@ import {
   volcengineError,
   volcengineOk,
 } from '../../test/support/cloud-apis.js';
-import { harness, samples } from '../../test/support/harness.js';
+import { assertGolden, harness, samples } from '../../test/support/harness.js';
 import { centsToUnits, parseDecimalAmount } from './amounts.js';
 import { cloudbalance } from './cloudbalance.js';
 import { cloudbalanceConfig } from './config.js';
@@ -90,9 +90,11 @@ test('Tencent Cloud: DescribeAccountBalance through the SDK, RealBalance in cent
   );
   assert.equal(api.seen[0]?.headers['x-tc-region'], 'ap-guangzhou');
   assert.deepEqual(instrument.health(), { state: 'healthy' });
-  assert.deepEqual(samples(body, 'sealos_cloudbalance'), [
-    'sealos_cloudbalance_balance{provider="tencentcloud",account_id="tencent-prod"} 2340.88',
-  ]);
+  // 234088 cents: 2340.88.
+  await assertGolden(
+    `${samples(body, 'sealos_cloudbalance').join('\n')}\n`,
+    new URL('./testdata/tencentcloud.prom', import.meta.url),
+  );
 });
 
 test('a failing account drops its balance, shows why, and never leaks the secret', async (t) => {

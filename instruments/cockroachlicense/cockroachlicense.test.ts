@@ -139,10 +139,15 @@ async function setup(t: { after(fn: () => unknown): void }, answers: Record<stri
   return { h, instrument, servers };
 }
 
-test('every cluster has its six series: valid, expired, none, unreadable (golden); the license is never exported', async (t) => {
+test('every cluster has its six series: valid, expiring, expired, none, unreadable (golden); the license is never exported', async (t) => {
   const column = 'enterprise.license';
   const { h, instrument, servers } = await setup(t, {
     production: { column, rows: [enterprise] },
+    // Valid three days more: what the dashboard's "expires within 7 days" panel counts.
+    evaluation: {
+      column,
+      rows: [buildLicense({ validUntil: NOW_SECONDS + 3 * 86_400, type: 2, organizationName: 'Sealos Inc' })],
+    },
     staging: {
       column,
       rows: [

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { closedPort, createDatabaseLogins } from '../../test/support/database-servers.js';
 import { TestDnsServer } from '../../test/support/dns-server.js';
-import { assertGolden, harness, samples } from '../../test/support/harness.js';
+import { assertGolden, harness, maskMeasured, samples } from '../../test/support/harness.js';
 import { eventually } from '../../test/support/http.js';
 import { KUBEBLOCKS_CLUSTERS, type TestApiServer } from '../../test/support/kube/api-server.js';
 import { clusterFixture } from '../../test/support/kube/cluster.js';
@@ -80,9 +80,7 @@ async function startChecked(
   await instrument.ready?.();
   assert.equal(instrument.health().state, 'healthy', instrument.health().reason);
   const body = await h.scrape();
-  const stable = samples(body, 'sealos_database').filter(
-    (line) => !line.startsWith('sealos_database_response_time'),
-  );
+  const stable = maskMeasured(samples(body, 'sealos_database'), ['sealos_database_response_time_seconds']);
   await assertGolden(`${stable.join('\n')}\n`, new URL(`./testdata/${golden}`, import.meta.url));
   return { h, instrument, body };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TestDnsServer } from '../../test/support/dns-server.js';
-import { assertGolden, harness, samples } from '../../test/support/harness.js';
+import { assertGolden, harness, maskMeasured, samples } from '../../test/support/harness.js';
 import { eventually } from '../../test/support/http.js';
 import { ProbeTargets } from '../../test/support/probe-targets.js';
 import { domainConfig, parseEndpoint } from './config.js';
@@ -90,10 +90,10 @@ test('every outcome per address: healthy, NXDOMAIN, SERVFAIL, no address, slow D
 
   const body = await h.scrape();
   const portless = (lines: string[]) => lines.map((line) => line.replaceAll(/:\d{4,5}"/g, ':PORT"'));
-  const stable = samples(body, 'sealos_domain').filter(
-    (line) =>
-      !line.startsWith('sealos_domain_response_time') && !line.startsWith('sealos_domain_cert_expiry'),
-  );
+  const stable = maskMeasured(samples(body, 'sealos_domain'), [
+    'sealos_domain_response_time_seconds',
+    'sealos_domain_cert_expiry_seconds',
+  ]);
   await assertGolden(`${portless(stable).join('\n')}\n`, new URL('./testdata/domains.prom', import.meta.url));
 
   // domain_test.go, TestCollectSkipsUncheckedStatusesAndUsesEmptyErrorTypeOnSuccess: a name that

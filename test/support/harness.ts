@@ -71,6 +71,20 @@ export function samples(exposition: string, prefix = ''): string[] {
     .sort();
 }
 
+/** What a golden holds in place of a value that is measured (a duration, seconds to a moving date). */
+export const MEASURED = '<measured>';
+
+/**
+ * Sample lines with the values of the `measured` metrics replaced by MEASURED: their series
+ * (names, labels, which exist) stay in the golden, their values cannot.
+ */
+export function maskMeasured(lines: readonly string[], measured: readonly string[]): string[] {
+  return lines.map((line) => {
+    const name = line.slice(0, line.search(/[{ ]/));
+    return measured.includes(name) ? `${line.slice(0, line.lastIndexOf(' '))} ${MEASURED}` : line;
+  });
+}
+
 /** Compares with a golden file; `UPDATE_GOLDEN=1 npm test` rewrites it so the change shows as a diff. */
 export async function assertGolden(actual: string, goldenUrl: URL): Promise<void> {
   if (process.env.UPDATE_GOLDEN === '1') {

@@ -53,6 +53,7 @@ export async function waitFor(
 }
 
 /** Ports free on loopback now (a peer told to listen there takes them soon after). */
+export async function freePorts(count: 1): Promise<[number]>;
 export async function freePorts(count: 2): Promise<[number, number]>;
 export async function freePorts(count: 3): Promise<[number, number, number]>;
 export async function freePorts(count: number): Promise<number[]> {
