@@ -3,7 +3,6 @@
  * The command line: `run` (default) serves metrics, `check-config` validates a file, `metrics`
  * lists every declared metric. The only module that reads process.argv and exits.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { App } from '../lib/app.js';
@@ -11,7 +10,7 @@ import type { Override } from '../lib/config/env.js';
 import { ConfigError, loadConfig } from '../lib/config/load.js';
 import { LogHub } from '../lib/log.js';
 import { loadCertificatePair } from '../lib/server/tls.js';
-import { catalogMarkdown, catalogText, metricCatalog, replaceReadmeBlock } from '../lib/telemetry/catalog.js';
+import { catalogMarkdown, catalogText, metricCatalog } from '../lib/telemetry/catalog.js';
 import { VERSION } from '../lib/version.js';
 
 interface RunFlags {
@@ -125,13 +124,8 @@ async function checkConfig(file: string): Promise<void> {
   }
 }
 
-async function listMetrics(format: string, namespace: string, write: string | undefined): Promise<void> {
+async function listMetrics(format: string, namespace: string): Promise<void> {
   const catalog = metricCatalog(namespace);
-  if (write !== undefined) {
-    const readme = await readFile(write, 'utf8');
-    await writeFile(write, replaceReadmeBlock(readme, catalogMarkdown(metricCatalog())));
-    return;
-  }
   const out =
     format === 'json'
       ? JSON.stringify(catalog, null, 2)
@@ -186,9 +180,8 @@ await yargs(hideBin(process.argv))
       y
         .option('format', { choices: ['text', 'json', 'md'], default: 'text' })
         .option('namespace', { type: 'string', default: 'sealos', describe: 'metrics.namespace to apply' })
-        .option('write-readme', { type: 'string', describe: 'rewrite the generated table in this README' })
         .example('$0 metrics --format md', 'the README metrics table'),
-    (argv) => listMetrics(argv.format, argv.namespace, argv['write-readme']),
+    (argv) => listMetrics(argv.format, argv.namespace),
   )
   .strict()
   .help()

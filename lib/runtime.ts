@@ -5,7 +5,8 @@
  */
 import type { Env, Override } from './config/env.js';
 import { type LoadedConfig, loadConfig } from './config/load.js';
-import type { Config } from './config/schema.js';
+import { restartPaths } from './config/reference.js';
+import { type Config, configSchema } from './config/schema.js';
 import { FileWatch } from './file-watch.js';
 import { Generation, type GenerationDeps } from './generation.js';
 import { buildResource, resolveIdentity } from './identity.js';
@@ -26,21 +27,14 @@ export interface RuntimeOptions {
   readonly serviceAccountDir?: string;
 }
 
+/** The keys read once at start, from the schema's `restart` metadata. */
+const RESTART_PATHS = restartPaths(configSchema);
+
 /** Settings read once at start: changing them in the file is reported, not applied. */
 export function restartOnlyChanges(running: Config, next: Config): string[] {
-  const changed: string[] = [];
-  if (running.server.address !== next.server.address) changed.push('server.address');
-  if (running.server.tls.enabled !== next.server.tls.enabled) changed.push('server.tls.enabled');
-  if (running.server.tls.certFile !== next.server.tls.certFile) changed.push('server.tls.certFile');
-  if (running.server.tls.keyFile !== next.server.tls.keyFile) changed.push('server.tls.keyFile');
-  if (running.server.auth.enabled !== next.server.auth.enabled) changed.push('server.auth.enabled');
-  for (const key of ['identity', 'nodeName', 'podName'] as const) {
-    if (running[key] !== next[key]) changed.push(key);
-  }
-  for (const key of ['kubeconfig', 'qps', 'burst', 'requestTimeout', 'watchIdleTimeout'] as const) {
-    if (running.kubernetes[key] !== next.kubernetes[key]) changed.push(`kubernetes.${key}`);
-  }
-  return changed;
+  const at = (config: Config, path: readonly string[]) =>
+    path.reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], config);
+  return RESTART_PATHS.filter((path) => at(running, path) !== at(next, path)).map((path) => path.join('.'));
 }
 
 type GenerationListener = (generation: Generation) => void | Promise<void>;

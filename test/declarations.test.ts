@@ -1,20 +1,16 @@
 /**
  * The naming contract: every declared metric comes out under its Prometheus name, passes
- * promtool, survives an OTLP -> Collector -> Prometheus translation unchanged, and the README
- * table is what the declarations say.
+ * promtool, survives an OTLP -> Collector -> Prometheus translation unchanged, and every README's
+ * tables are what the declarations and the schema say.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { instruments } from '../instruments/index.js';
+import { configRows } from '../lib/config/reference.js';
 import { configSchema } from '../lib/config/schema.js';
-import {
-  catalogMarkdown,
-  metricCatalog,
-  README_BEGIN,
-  README_END,
-  replaceReadmeBlock,
-} from '../lib/telemetry/catalog.js';
+import { readmeBlocks, regenerate } from '../lib/docs/readmes.js';
+import { metricCatalog } from '../lib/telemetry/catalog.js';
 import type { MetricDeclaration } from '../lib/telemetry/declaration.js';
 import { exposedName } from '../lib/telemetry/declaration.js';
 import { selfMetrics } from '../lib/telemetry/self-metrics.js';
@@ -127,17 +123,20 @@ test('SPEC names are pinned', () => {
   assert.ok(metricCatalog('acme').some((entry) => entry.name === 'acme_zombie_processes'));
 });
 
-test('the README metrics table is generated from the declarations (npm run docs)', async () => {
-  const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-  assert.ok(
-    readme.includes(README_BEGIN) && readme.includes(README_END),
-    'README lacks the generated block markers',
-  );
-  assert.equal(
-    readme,
-    replaceReadmeBlock(readme, catalogMarkdown(metricCatalog())),
-    'README table is stale: npm run docs',
-  );
+test('every README is what npm run docs writes: metric and config tables from declarations and schema', async () => {
+  const all = readmeBlocks();
+  assert.equal(all.length, instruments.length + 1, 'the root README and one per instrument');
+  for (const blocks of all) {
+    const readme = await readFile(new URL(`../${blocks.file}`, import.meta.url), 'utf8');
+    assert.equal(readme, regenerate(readme, blocks), `${blocks.file} is stale: npm run docs`);
+  }
+});
+
+test('every config key has a description', () => {
+  const missing = configRows(configSchema)
+    .filter((row) => row.description.trim() === '')
+    .map((row) => row.key);
+  assert.deepEqual(missing, []);
 });
 
 test('lib/version.ts matches package.json', async () => {

@@ -27,40 +27,64 @@ const fieldPath = z.string().superRefine((text, ctx) => {
 
 const metric = z
   .strictObject({
-    type: z.enum(METRIC_TYPES, {
-      error: (issue) => `unknown metric type "${String(issue.input)}" (one of ${METRIC_TYPES.join(', ')})`,
+    type: z
+      .enum(METRIC_TYPES, {
+        error: (issue) => `unknown metric type "${String(issue.input)}" (one of ${METRIC_TYPES.join(', ')})`,
+      })
+      .meta({
+        description: `${METRIC_TYPES.map((type) => `\`${type}\``).join(', ')}: see "Metric types" below.`,
+      }),
+    name: z
+      .string()
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus metric name')
+      .meta({
+        description:
+          'Exposed as `sealos_<name>` whatever `metrics.namespace` says, as the original names them; may not clash with any declared metric.',
+      }),
+    help: z.string().default('').meta({ description: 'Help text; empty: one is generated.' }),
+    path: fieldPath.optional().meta({ description: 'The field read (every type but `info`).' }),
+    labels: z
+      .record(labelName, fieldPath)
+      .default({})
+      .meta({ description: 'More labels, name -> path (not on `count`).' }),
+    valueLabel: labelName.optional().meta({
+      description:
+        'Label of the value: `value` for count, `state` for string_state and map_state when unset.',
     }),
-    /** Exposed as `<metrics.namespace>_<name>`. */
-    name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus metric name'),
-    help: z.string().default(''),
-    /** The field read (not used by info). */
-    path: fieldPath.optional(),
-    /** Extra labels from fields (info's labels; allowed on every type). */
-    labels: z.record(labelName, fieldPath).default({}),
-    /** Label name of the value (count: `value`, string_state: `state`, map_state: `state`). */
-    valueLabel: labelName.optional(),
-    /** Label name of the map key (map_state, map_gauge: `key`). */
-    keyLabel: labelName.optional(),
-    /** For maps of objects: the field of each entry holding its state or number. */
-    valuePath: z.string().default(''),
-    /** conditions: field names inside each condition. */
+    keyLabel: labelName
+      .optional()
+      .meta({ description: 'Label of the map key (map_state, map_gauge): `key` when unset.' }),
+    valuePath: z.string().default('').meta({
+      description: 'For maps of objects: the field of each entry holding its state or number.',
+    }),
     condition: z
       .strictObject({
-        typeField: z.string().default('type'),
-        statusField: z.string().default('status'),
-        reasonField: z.string().default('reason'),
+        typeField: z
+          .string()
+          .default('type')
+          .meta({ description: "conditions: the field of a condition's type." }),
+        statusField: z
+          .string()
+          .default('status')
+          .meta({ description: 'conditions: the field of its status.' }),
+        reasonField: z
+          .string()
+          .default('reason')
+          .meta({ description: 'conditions: the field of its reason.' }),
       })
       .prefault({}),
-    /** gauge: strings mapped to numbers, e.g. { Running: 1, Failed: 0 }. */
-    valueMapping: z.record(z.string(), z.number()).optional(),
-    /** gauge: a missing field reads 0 (the original's behaviour); false drops the series instead. */
-    nilIsZero: z.boolean().default(true),
-    /**
-     * gauge, info, string_state: one series per element of the list (or entry of the map) at this
-     * path; `path` and `labels` are then relative to the element, and `@key` / `@index` as a label
-     * path give the map key or list index.
-     */
-    each: fieldPath.optional(),
+    valueMapping: z
+      .record(z.string(), z.number())
+      .optional()
+      .meta({ description: 'gauge: strings mapped to numbers, e.g. `{Running: 1, Failed: 0}`.' }),
+    nilIsZero: z.boolean().default(true).meta({
+      description:
+        "gauge: a missing field reads 0 (the original's behaviour); `false` drops the series instead.",
+    }),
+    each: fieldPath.optional().meta({
+      description:
+        'gauge, info, string_state: one series per element of the list (or entry of the map) at this path; `path` and `labels` are then relative to it, and `@key` / `@index` as a label path give the map key or list index.',
+    }),
   })
   .superRefine((entry, ctx) => {
     if (entry.type !== 'info' && entry.path === undefined) {
@@ -86,30 +110,32 @@ const metric = z
   });
 
 const crd = z.strictObject({
-  /** Unique; names the watch in logs and the debug page. */
-  name: z.string().min(1),
+  name: z.string().min(1).meta({ description: 'Unique; names the watch in logs and on the debug page.' }),
   gvr: z.strictObject({
-    /** Empty for the core group. */
-    group: z.string().default(''),
-    version: z.string().min(1),
-    resource: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be the plural resource name, e.g. deployments'),
+    group: z.string().default('').meta({ description: 'API group; empty for the core group.' }),
+    version: z.string().min(1).meta({ description: 'API version, e.g. `v1`.' }),
+    resource: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be the plural resource name, e.g. deployments')
+      .meta({ description: 'The plural resource name, e.g. `clusters`.' }),
   }),
-  /** Empty watches all namespaces (and is the only choice for cluster-scoped resources). */
-  namespaces: z.array(z.string().min(1)).default([]),
-  /**
-   * Accepted so the original chart's values load unchanged. Series here follow every watch event
-   * and informers are shared, so there is nothing to resync per entry (the shared informers'
-   * resync is performance.informerResyncPeriod).
-   */
-  resyncPeriod: duration('10m').optional(),
-  /** label name -> path, on every metric of this entry. */
-  commonLabels: z.record(labelName, fieldPath).default({}),
-  metrics: z.array(metric).min(1),
+  namespaces: z.array(z.string().min(1)).default([]).meta({
+    description: 'Namespaces to watch; empty watches all (the only choice for cluster-scoped resources).',
+  }),
+  resyncPeriod: duration('10m').optional().meta({
+    description:
+      "Accepted so the original chart's values load; it has no effect: series follow every watch event, and the shared informers resync every `performance.informerResyncPeriod`.",
+  }),
+  commonLabels: z
+    .record(labelName, fieldPath)
+    .default({})
+    .meta({ description: 'Label name -> path, on every metric of the entry.' }),
+  metrics: z.array(metric).min(1).meta({ description: 'The metrics of the entry (at least one).' }),
 });
 
 export const crdsConfig = z
   .strictObject({
-    crds: z.array(crd).default([]),
+    crds: z.array(crd).default([]).meta({ description: 'The resources watched, each with its metrics.' }),
   })
   .prefault({})
   .superRefine((config, ctx) => {

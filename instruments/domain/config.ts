@@ -44,27 +44,35 @@ const requestPath = z
   });
 
 const domainObject = z.strictObject({
-  /** `host` or `host:port`; `http://` in front probes plain HTTP (no certificate check). */
   endpoint: z
     .string()
     .transform((value) => value.trim())
-    .pipe(z.string().min(1, 'is required')),
-  /** Skip chain and host-name verification (dates are still checked and exported). */
-  skipTLSVerify: z.boolean().default(false),
-  followHTTPRedirects: z.boolean().default(true),
-  path: requestPath,
-  /** Upper-cased, as the original does; empty is GET. */
+    .pipe(z.string().min(1, 'is required'))
+    .meta({
+      description:
+        '`host`, `host:port` or `http(s)://host[:port]` (the string form of an entry); `http://` probes plain HTTP (no certificate check). Also the `domain` label.',
+    }),
+  skipTLSVerify: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'Skip chain and host-name verification (dates are still checked and exported).' }),
+  followHTTPRedirects: z.boolean().default(true).meta({ description: 'Follow 301, 302, 303, 307 and 308.' }),
+  path: requestPath.meta({ description: 'Request path, query allowed; trimmed, a leading `/` added.' }),
   method: z
     .string()
     .default('GET')
     .transform((value) => value.trim().toUpperCase() || 'GET')
-    .pipe(z.string().regex(/^[A-Z]+$/, 'must be an HTTP method, e.g. GET')),
-  headers: z.record(z.string(), z.string()).default({}),
-  /** Accepted statuses (duplicates dropped); empty accepts any 2xx, 3xx or 4xx, as the original did. */
+    .pipe(z.string().regex(/^[A-Z]+$/, 'must be an HTTP method, e.g. GET'))
+    .meta({ description: 'Request method, upper-cased as the original does; empty is GET.' }),
+  headers: z.record(z.string(), z.string()).default({}).meta({ description: 'Request headers.' }),
   expectedStatusCodes: z
     .array(z.number().int().min(100).max(599))
     .default([])
-    .transform((codes) => [...new Set(codes)]),
+    .transform((codes) => [...new Set(codes)])
+    .meta({
+      description:
+        'Accepted statuses (duplicates dropped); empty accepts any 2xx, 3xx or 4xx, as the original did.',
+    }),
 });
 
 /** A string entry is the object form's `endpoint`. */
@@ -93,19 +101,30 @@ export const domainConfig = z
       .preprocess(withoutBlankEntries, z.array(domainEntry))
       .default([])
       // The same endpoint twice is one domain, as the original keys its results by endpoint.
-      .transform((entries) => lastOfEach(entries, (e) => [e.endpoint])),
-    checkInterval: duration('1m', { min: '5s' }),
-    /** One address's whole probe: every dial attempt, handshake and response. */
-    checkTimeout: duration('30s', { min: '100ms' }),
-    /** Connection attempts per address (TCP, and TLS for https); below 1 is 1, as in the original. */
+      .transform((entries) => lastOfEach(entries, (e) => [e.endpoint]))
+      .meta({
+        description:
+          'The domains to probe: strings (`host`, `host:port`, `http(s)://host[:port]`; the environment takes these, comma-separated) or objects with the keys below. Blank entries are skipped and the same endpoint twice is one domain, as in the original.',
+      }),
+    checkInterval: duration('1m', { min: '5s' }).meta({ description: 'Time between runs.' }),
+    checkTimeout: duration('30s', { min: '100ms' }).meta({
+      description: "One address's whole probe: every dial attempt, handshake and response.",
+    }),
     dialRetries: z
       .number()
       .int()
       .max(100, 'at most 100: every attempt is a connection to the target')
       .default(3)
-      .transform((retries) => Math.max(1, retries)),
-    includeCertCheck: z.boolean().default(true),
-    includeHTTPCheck: z.boolean().default(true),
+      .transform((retries) => Math.max(1, retries))
+      .meta({
+        description:
+          'Connection attempts per address (TCP, and TLS for https); below 1 is 1, as in the original.',
+      }),
+    includeCertCheck: z.boolean().default(true).meta({ description: 'Run the certificate check.' }),
+    includeHTTPCheck: z
+      .boolean()
+      .default(true)
+      .meta({ description: 'Run the HTTP check (off: no request is sent).' }),
     ...probeSettings,
   })
   .prefault({});

@@ -43,20 +43,22 @@ export function pathEscape(segment: string): string {
 const trimmed = z.string().transform((value) => value.trim());
 
 const registry = z.strictObject({
-  endpoint: trimmed.pipe(
-    z
-      .string()
-      .min(1, 'is required')
-      .refine((value) => parseRegistryEndpoint(value) !== undefined, {
-        message: 'must be http(s)://host:port with no path, query or user info',
-      }),
-  ),
-  /** A short free-text label (high cardinality is yours to avoid). */
-  info: trimmed.default(''),
-  /**
-   * Repository of the manifest fetched, e.g. library/busybox; surrounding `/` are dropped, as the
-   * original does. What a registry refuses (upper case) fails the manifest check, not the start.
-   */
+  endpoint: trimmed
+    .pipe(
+      z
+        .string()
+        .min(1, 'is required')
+        .refine((value) => parseRegistryEndpoint(value) !== undefined, {
+          message: 'must be http(s)://host:port with no path, query or user info',
+        }),
+    )
+    .meta({
+      description:
+        '`http(s)://host:port`, nothing else: no path, query or user info, the port explicit (a trailing `/` and any case of the scheme are taken); trimmed.',
+    }),
+  info: trimmed
+    .default('')
+    .meta({ description: 'A short label of your own (high cardinality is yours to avoid); trimmed.' }),
   repository: z
     .string()
     .transform((value) => value.trim().replace(/^\/+|\/+$/g, ''))
@@ -68,13 +70,19 @@ const registry = z.strictObject({
         .refine((value) => !value.split('/').some((part) => part === '' || part === '.' || part === '..'), {
           message: 'must be a repository name such as library/busybox (no empty, . or .. parts)',
         }),
-    ),
-  /** Tag or digest, path-escaped in the request as the original does. */
-  reference: trimmed.pipe(z.string().min(1, 'is required')),
+    )
+    .meta({
+      description:
+        'Repository of the manifest fetched, e.g. `library/busybox`; trimmed, surrounding `/` dropped (as the original). No spaces, `?`, `#`, `%` or empty, `.` or `..` parts, which would change the request path; what a registry itself refuses (upper case) fails the manifest check, not the start.',
+    }),
+  reference: trimmed.pipe(z.string().min(1, 'is required')).meta({
+    description:
+      "A tag or a digest (`sha256:abc123` too); trimmed, and path-escaped in the request as Go's `url.PathEscape` does.",
+  }),
   manifestAcceptHeader: trimmed
     .default('application/vnd.docker.distribution.manifest.v2+json')
-    .transform((value) => value || 'application/vnd.docker.distribution.manifest.v2+json'),
-  /** Names are trimmed and blank ones dropped, as the original does. */
+    .transform((value) => value || 'application/vnd.docker.distribution.manifest.v2+json')
+    .meta({ description: "The manifest request's Accept; blank is the default." }),
   headers: z
     .record(z.string(), z.string())
     .default({})
@@ -84,22 +92,27 @@ const registry = z.strictObject({
           .map(([name, value]) => [name.trim(), value] as const)
           .filter(([name]) => name !== ''),
       ),
-    ),
+    )
+    .meta({
+      description:
+        'Extra request headers (both requests); names trimmed, blank names dropped, as the original does.',
+    }),
 });
 
 export const registryproxyConfig = z
   .strictObject({
-    /**
-     * The same endpoint, info, repository and reference twice is one registry, as the original
-     * keys its results by them; the later entry's options win.
-     */
     registries: z
       .array(registry)
       .default([])
-      .transform((entries) => lastOfEach(entries, (e) => [e.endpoint, e.info, e.repository, e.reference])),
-    checkInterval: duration('1m', { min: '5s' }),
-    /** One request (the /v2/ check or the manifest fetch) to one address. */
-    checkTimeout: duration('30s', { min: '100ms' }),
+      .transform((entries) => lastOfEach(entries, (e) => [e.endpoint, e.info, e.repository, e.reference]))
+      .meta({
+        description:
+          "The registry proxies to check. The same endpoint, info, repository and reference twice is one registry, as the original keys its results by them; the later entry's options win.",
+      }),
+    checkInterval: duration('1m', { min: '5s' }).meta({ description: 'Time between runs.' }),
+    checkTimeout: duration('30s', { min: '100ms' }).meta({
+      description: 'One request (the `/v2/` check or the manifest fetch) to one address.',
+    }),
     ...probeSettings,
   })
   .prefault({});

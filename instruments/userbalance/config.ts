@@ -2,37 +2,49 @@ import { z } from 'zod';
 import { duration } from '../../lib/config/duration.js';
 import { lastOfEach } from '../../lib/config/entries.js';
 
+const label = (name: string) =>
+  z
+    .string()
+    .default('')
+    .meta({ description: `The \`${name}\` label.` });
+
 const user = z.strictObject({
-  region: z.string().default(''),
-  uuid: z.string().default(''),
-  /** The Sealos user id ("User".id) the balance is looked up by. */
-  uid: z.string().min(1),
-  owner: z.string().default(''),
-  type: z.string().default(''),
-  level: z.string().default(''),
-  /** Exported beside the balance as the user's `type="quota"` series (0 when unset), as in the original. */
-  quota: z.number().finite().default(0),
+  region: label('region'),
+  uuid: label('uuid'),
+  uid: z.string().min(1).meta({
+    description: 'The Sealos user id ("User".id) the balance is looked up by; also the `uid` label.',
+  }),
+  owner: label('owner'),
+  type: label('type'),
+  level: label('level'),
+  quota: z.number().finite().default(0).meta({
+    description: 'Exported beside the balance as the user\'s `type="quota"` series, as in the original.',
+  }),
 });
 
 export const userbalanceConfig = z
   .strictObject({
-    checkInterval: duration('5m', { min: '10s' }),
-    /** Connect plus query; longer is cut and counted failed. */
-    checkTimeout: duration('30s', { min: '1s' }),
+    checkInterval: duration('5m', { min: '10s' }).meta({ description: 'Time between queries.' }),
+    checkTimeout: duration('30s', { min: '1s' }).meta({
+      description: 'Connect plus query; longer is cut and counted failed.',
+    }),
     database: z
       .strictObject({
-        /** PostgreSQL or CockroachDB connection URL; `${env:NAME}` keeps the password out of the file. */
-        dsn: z.string().default(''),
+        dsn: z.string().default('').meta({
+          description:
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${env:NAME} syntax, shown
+            'PostgreSQL or CockroachDB connection URL (`postgresql://user:password@host:port/db?sslmode=...`); `${env:NAME}` keeps the password out of the file. Shown redacted on the debug page.',
+        }),
       })
       .prefault({}),
-    /**
-     * A user is one per region and uid, as the original keys its balances; the same uid may stand
-     * in two regions. The same pair twice is one user, the later entry's labels winning.
-     */
     users: z
       .array(user)
       .default([])
-      .transform((users) => lastOfEach(users, (u) => [u.region, u.uid])),
+      .transform((users) => lastOfEach(users, (u) => [u.region, u.uid]))
+      .meta({
+        description:
+          "One user per region and uid, as the original keys its balances: the same uid may stand in two regions; the same pair twice is one user, the later entry's labels winning.",
+      }),
   })
   .prefault({})
   .refine((c) => c.users.length === 0 || c.database.dsn !== '', {

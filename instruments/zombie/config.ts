@@ -3,10 +3,12 @@ import { duration } from '../../lib/config/duration.js';
 
 export const zombieConfig = z
   .strictObject({
-    /** How often the process table is scanned. */
-    checkInterval: duration('30s', { min: '1s' }),
-    /** Where the host's proc filesystem is mounted (`/host/proc` in the chart's DaemonSet). */
-    procPath: z.string().min(1).default('/proc'),
+    checkInterval: duration('30s', { min: '1s' }).meta({
+      description: 'Time between scans of the process table; a scan is cut at the same length.',
+    }),
+    procPath: z.string().min(1).default('/proc').meta({
+      description: "Where the host's proc filesystem is mounted (`/host/proc` in the chart's DaemonSet).",
+    }),
   })
   .prefault({});
 

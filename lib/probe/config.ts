@@ -11,9 +11,14 @@ export const resolverSetting = z
   });
 
 export const probeSettings = {
-  includeIPv4: z.boolean().default(true),
-  includeIPv6: z.boolean().default(true),
-  resolver: resolverSetting,
-  /** Probes in flight at once, over all targets and addresses. */
-  concurrency: z.number().int().min(1).max(1000).default(32),
+  includeIPv4: z.boolean().default(true).meta({ description: 'Probe the A records (IPv4 addresses).' }),
+  includeIPv6: z.boolean().default(true).meta({ description: 'Probe the AAAA records (IPv6 addresses).' }),
+  resolver: resolverSetting.meta({ description: "A DNS server `ip:port` instead of the system's resolver." }),
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(32)
+    .meta({ description: 'Probes in flight at once, over all targets and addresses.' }),
 };
