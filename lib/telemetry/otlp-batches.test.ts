@@ -10,6 +10,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { decodeRequest, OtlpReceiver } from '../../test/support/otlp-receiver.js';
 import { splitByPoints } from '../../test/support/otlp-split.js';
+import { testEvents, testObjects } from '../../test/support/test-metrics.js';
 import type { MetricDeclaration } from './declaration.js';
 import type { EncodedRequest } from './otlp-encoding.js';
 import { grpcSender } from './otlp-grpc.js';
@@ -60,22 +61,9 @@ test('the oracle splitter: at most N points a request, every point once and in o
   assert.deepEqual(splitByPoints({ resource: metrics.resource, scopeMetrics: [] }, 3), []);
 });
 
-const objects = {
-  name: 'test_objects',
-  kind: 'gauge',
-  unit: '{object}',
-  help: 'Many objects.',
-  labels: ['namespace', 'name', 'uid'],
-} as const satisfies MetricDeclaration;
-
+const objects = testObjects;
 const keyedObjects = { ...objects, name: 'test_keyed_objects' } as const satisfies MetricDeclaration;
-const events = {
-  name: 'test_events',
-  kind: 'counter',
-  unit: '{event}',
-  help: 'Events.',
-  labels: ['reason'],
-} as const satisfies MetricDeclaration;
+const events = testEvents;
 const repeated = {
   name: 'test_repeated',
   kind: 'gauge',

@@ -15,26 +15,11 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { localhostPair, testCaSignedPair } from '../../test/support/certificates.js';
 import { OtlpHttpReceiver } from '../../test/support/otlp-http-receiver.js';
 import { OtlpReceiver, type ReceivedExport } from '../../test/support/otlp-receiver.js';
-import type { MetricDeclaration } from './declaration.js';
+import { testEvents, testObjects } from '../../test/support/test-metrics.js';
 import { grpcSender } from './otlp-grpc.js';
 import { httpSender, requestHeaders } from './otlp-http.js';
 import type { OtlpSettings, RequestSender } from './otlp-push.js';
 import { TelemetryPipeline } from './pipeline.js';
-
-const objects = {
-  name: 'test_objects',
-  kind: 'gauge',
-  unit: '{object}',
-  help: 'Many objects.',
-  labels: ['namespace', 'name'],
-} as const satisfies MetricDeclaration;
-const events = {
-  name: 'test_events',
-  kind: 'counter',
-  unit: '{event}',
-  help: 'Events.',
-  labels: ['reason'],
-} as const satisfies MetricDeclaration;
 
 function settings(endpoint: string, extra: Partial<OtlpSettings> = {}): OtlpSettings {
   return {
@@ -62,11 +47,11 @@ function world(sender: RequestSender, results: ExportResult[], count: number) {
   });
   const items = Array.from({ length: count }, (_, i) => i);
   pipeline.sink.observeEach(
-    objects,
+    testObjects,
     () => items,
-    (i, observe) => observe(i, { namespace: `namespace-${i % 10}`, name: `object-${i}` }),
+    (i, observe) => observe(i, { namespace: `namespace-${i % 10}`, name: `object-${i}`, uid: `uid-${i}` }),
   );
-  pipeline.sink.observe(events, (observe) => {
+  pipeline.sink.observe(testEvents, (observe) => {
     observe(3, { reason: 'pulled' });
     observe(1, { reason: 'failed' });
   });
