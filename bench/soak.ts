@@ -87,7 +87,7 @@ const writeConfig = (databaseCheckInterval: string) =>
         world,
         shared,
         accountsDsn: '',
-        otlp: { port: otlpPort, interval: '10s', timeout: '5s' },
+        otlp: { port: otlpPort, interval: '10s', timeout: '5s', protocol: 'grpc' },
         databaseCheckInterval,
       }),
     ),

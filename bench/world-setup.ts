@@ -280,7 +280,7 @@ export function worldConfig(options: {
   readonly world: World;
   readonly shared: SharedFixtures;
   readonly accountsDsn: string;
-  readonly otlp: { port: number; interval: string; timeout: string };
+  readonly otlp: { port: number; interval: string; timeout: string; protocol: 'grpc' | 'http/protobuf' };
   readonly databaseCheckInterval: string;
 }) {
   const { world, shared, otlp } = options;
@@ -292,6 +292,7 @@ export function worldConfig(options: {
     logging: { level: 'warn' },
     otlp: {
       enabled: true,
+      protocol: otlp.protocol,
       endpoint: `http://127.0.0.1:${otlp.port}`,
       interval: otlp.interval,
       timeout: otlp.timeout,

@@ -8,7 +8,8 @@
  *     run (the ratio is the figure that counts);
  *   - the longest event-loop stall in the measured process while the scrapes ran;
  *   - start-up (config, informer sync) and time to every collector healthy;
- *   - one OTLP export to a real gRPC receiver: wall, CPU and longest stall;
+ *   - one OTLP export to a real receiver (gRPC; BENCH_OTLP_PROTOCOL=http/protobuf for OTLP/HTTP):
+ *     wall, CPU and longest stall;
  *   - a churn run of CHURN_MINUTES (default 5): 1% of the pods replaced a minute, scrapes every
  *     15 s, OTLP every 30 s; steady RSS (median) and peak RSS (VmHWM, start-up included), printed
  *     next to the original chart's request and limit for that size.
@@ -28,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseSamples } from '../test/support/exposition-parse.js';
 import { get } from '../test/support/http.js';
+import { OtlpHttpReceiver } from '../test/support/otlp-http-receiver.js';
 import { OtlpReceiver } from '../test/support/otlp-receiver.js';
 import {
   benchLimitMiB,
@@ -133,14 +135,15 @@ async function runWorld(world: World, shared: SharedFixtures) {
   const progress = (step: string) => console.error(`[${world.name}] ${step}`);
   const dir = await mkdtemp(join(tmpdir(), `ssm-world-${world.name}-`));
   const { server, accounts } = await populate(world, shared);
-  const receiver = await OtlpReceiver.start();
-  progress('world built; starting the application');
+  const protocol = process.env.BENCH_OTLP_PROTOCOL === 'http/protobuf' ? 'http/protobuf' : 'grpc';
+  const receiver = protocol === 'grpc' ? await OtlpReceiver.start() : await OtlpHttpReceiver.start();
+  progress(`world built; starting the application (OTLP over ${protocol})`);
 
   const config = worldConfig({
     world,
     shared,
     accountsDsn: accounts?.dsn ?? '',
-    otlp: { port: receiver.port, interval: '30s', timeout: '30s' },
+    otlp: { port: receiver.port, interval: '30s', timeout: '30s', protocol },
     // The instrument's default; a run of 10k checks takes longer than a minute here.
     databaseCheckInterval: '5m',
   });
