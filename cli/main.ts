@@ -8,9 +8,11 @@ import { hideBin } from 'yargs/helpers';
 import { App } from '../lib/app.js';
 import type { Override } from '../lib/config/env.js';
 import { ConfigError, loadConfig } from '../lib/config/load.js';
+import type { Config } from '../lib/config/schema.js';
 import { LogHub } from '../lib/log.js';
 import { loadCertificatePair } from '../lib/server/tls.js';
 import { catalogMarkdown, catalogText, metricCatalog } from '../lib/telemetry/catalog.js';
+import { metricSelection } from '../lib/telemetry/metric-selection.js';
 import { VERSION } from '../lib/version.js';
 
 interface RunFlags {
@@ -22,7 +24,13 @@ interface RunFlags {
   'metrics-namespace'?: string;
   identity?: string;
   'otlp-endpoint'?: string;
+  'metric-allowlist'?: string[];
+  'metric-denylist'?: string[];
 }
+
+/** A list flag given once comma-separated or several times, as kube-state-metrics takes its lists. */
+const listOf = (values: readonly string[] | undefined) =>
+  values?.flatMap((item) => item.split(',')).filter((item) => item !== '');
 
 function flagOverrides(flags: RunFlags): Override[] {
   const out: Override[] = [];
@@ -32,11 +40,9 @@ function flagOverrides(flags: RunFlags): Override[] {
   add('address', ['server', 'address'], flags.address);
   add('log-level', ['logging', 'level'], flags['log-level']);
   add('log-format', ['logging', 'format'], flags['log-format']);
-  add(
-    'enabled-collectors',
-    ['enabledCollectors'],
-    flags['enabled-collectors']?.flatMap((item) => item.split(',')).filter((item) => item !== ''),
-  );
+  add('enabled-collectors', ['enabledCollectors'], listOf(flags['enabled-collectors']));
+  add('metric-allowlist', ['metrics', 'allowlist'], listOf(flags['metric-allowlist']));
+  add('metric-denylist', ['metrics', 'denylist'], listOf(flags['metric-denylist']));
   add('metrics-namespace', ['metrics', 'namespace'], flags['metrics-namespace']);
   add('identity', ['identity'], flags.identity);
   if (flags['otlp-endpoint'] !== undefined) {
@@ -44,6 +50,14 @@ function flagOverrides(flags: RunFlags): Override[] {
     add('otlp-endpoint', ['otlp', 'enabled'], true);
   }
   return out;
+}
+
+function metricListOption(key: string) {
+  return {
+    type: 'array',
+    string: true,
+    describe: `regular expressions, comma-separated, as kube-state-metrics takes them (${key})`,
+  } as const;
 }
 
 function failStart(error: unknown): never {
@@ -124,8 +138,21 @@ async function checkConfig(file: string): Promise<void> {
   }
 }
 
-async function listMetrics(format: string, namespace: string): Promise<void> {
-  const catalog = metricCatalog(namespace);
+/** The catalog under the config (file, environment, list flags): each metric marked exposed or not. */
+async function listMetrics(format: string, flags: RunFlags): Promise<void> {
+  let config: Config;
+  try {
+    ({ config } = await loadConfig({ file: flags.config, env: process.env, flags: flagOverrides(flags) }));
+  } catch (error) {
+    const problems = error instanceof ConfigError ? error.problems : [(error as Error).message];
+    for (const problem of problems) process.stderr.write(`${problem}\n`);
+    process.exit(1);
+  }
+  const exposed = metricSelection(config.metrics);
+  const catalog = metricCatalog(config.metrics.namespace).map((entry) => ({
+    ...entry,
+    enabled: entry.source === 'framework' || exposed(entry.name),
+  }));
   const out =
     format === 'json'
       ? JSON.stringify(catalog, null, 2)
@@ -154,6 +181,8 @@ await yargs(hideBin(process.argv))
         })
         .option('metrics-namespace', { type: 'string', describe: 'metric name prefix (metrics.namespace)' })
         .option('identity', { type: 'string', describe: 'instance id (identity)' })
+        .option('metric-allowlist', metricListOption('metrics.allowlist'))
+        .option('metric-denylist', metricListOption('metrics.denylist'))
         .option('otlp-endpoint', {
           type: 'string',
           describe: 'push OTLP/gRPC to this collector (enables otlp)',
@@ -179,9 +208,17 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .option('format', { choices: ['text', 'json', 'md'], default: 'text' })
-        .option('namespace', { type: 'string', default: 'sealos', describe: 'metrics.namespace to apply' })
-        .example('$0 metrics --format md', 'the README metrics table'),
-    (argv) => listMetrics(argv.format, argv.namespace),
+        .option('config', {
+          alias: 'c',
+          type: 'string',
+          describe: 'the config whose lists and namespace apply',
+        })
+        .option('namespace', { type: 'string', describe: 'metric name prefix to apply (metrics.namespace)' })
+        .option('metric-allowlist', metricListOption('metrics.allowlist'))
+        .option('metric-denylist', metricListOption('metrics.denylist'))
+        .example('$0 metrics --format md', 'the README metrics table')
+        .example('$0 metrics --metric-denylist "_lvm_"', 'which metrics a denylist leaves'),
+    (argv) => listMetrics(argv.format, { ...(argv as RunFlags), 'metrics-namespace': argv.namespace }),
   )
   .strict()
   .help()

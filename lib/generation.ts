@@ -10,7 +10,9 @@ import type { Cluster } from './kube/cluster.js';
 import { leaseNameFor } from './kube/lease.js';
 import { LeaderGate } from './leader-gate.js';
 import type { Logger, LogHub } from './log.js';
+import type { MetricDeclaration } from './telemetry/declaration.js';
 import { exportReporter } from './telemetry/export-report.js';
+import { metricSelection } from './telemetry/metric-selection.js';
 import type { RequestSender } from './telemetry/otlp-push.js';
 import { otlpTargetUrl } from './telemetry/otlp-target.js';
 import { TelemetryPipeline } from './telemetry/pipeline.js';
@@ -19,6 +21,7 @@ import {
   type ExportRecord,
   observeSelfMetrics,
   type ReloadRecord,
+  selfMetrics,
 } from './telemetry/self-metrics.js';
 
 /** The push's sender; its transport (gRPC or HTTP, some 250 modules) loads only for a config that pushes. */
@@ -118,9 +121,15 @@ export class Generation {
     const { config } = loaded;
     const logger = deps.logs.child({ generation: number });
     const sender = config.otlp.enabled ? await otlpSender(config.otlp) : undefined;
+    const exposed = metricSelection(config.metrics);
     const pipeline = new TelemetryPipeline({
       namespace: config.metrics.namespace,
       resource: deps.resource,
+      // The lists choose among the instruments' metrics, matched as Prometheus shows the name;
+      // the self-metrics (the alerts' ground) always stay.
+      select: (name, declaration) =>
+        (selfMetrics as readonly MetricDeclaration[]).includes(declaration) ||
+        exposed(declaration.kind === 'counter' ? `${name}_total` : name),
       ...(sender
         ? {
             otlp: {

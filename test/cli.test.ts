@@ -153,9 +153,38 @@ test('check-config validates a file', async () => {
 test('metrics lists every declared metric, as JSON and as the README table', () => {
   const json = runSync(['metrics', '--format', 'json', '--namespace', 'acme']);
   assert.equal(json.status, 0, json.stderr);
-  assert.deepEqual(JSON.parse(json.stdout), JSON.parse(JSON.stringify(metricCatalog('acme'))));
+  assert.deepEqual(
+    JSON.parse(json.stdout),
+    JSON.parse(JSON.stringify(metricCatalog('acme').map((entry) => ({ ...entry, enabled: true })))),
+  );
   const md = runSync(['metrics', '--format', 'md']);
   assert.equal(md.stdout, `${catalogMarkdown(metricCatalog())}\n`);
+});
+
+test('metrics shows what the metric lists expose: flags, environment, and a refused pattern', () => {
+  const enabledOf = (args: string[], env: Record<string, string> = {}) => {
+    const result = runSync(['metrics', '--format', 'json', ...args], env);
+    assert.equal(result.status, 0, result.stderr);
+    const entries = JSON.parse(result.stdout) as { name: string; enabled: boolean }[];
+    return new Map(entries.map((entry) => [entry.name, entry.enabled]));
+  };
+  const denied = enabledOf(['--metric-denylist', '_lvm_,zombie']);
+  assert.equal(denied.get('sealos_zombie_processes'), false);
+  assert.equal(denied.get('sealos_lvm_vg_free_bytes'), false);
+  assert.equal(denied.get('sealos_node_healthy'), true);
+  assert.equal(denied.get('state_metric_collector_success'), true, 'the self-metrics are not listed');
+  const allowed = enabledOf([], { METRICS_ALLOWLIST: '^sealos_node_healthy$' });
+  assert.deepEqual(
+    [...allowed]
+      .filter(([name, enabled]) => enabled && !name.startsWith('state_metric_'))
+      .map(([name]) => name),
+    ['sealos_node_healthy'],
+  );
+  const text = runSync(['metrics', '--metric-denylist', 'zombie']);
+  assert.match(text.stdout, /^sealos_zombie_processes .* \(disabled by metrics\.allowlist\/denylist\)$/m);
+  const both = runSync(['metrics', '--metric-allowlist', 'a', '--metric-denylist', 'b']);
+  assert.equal(both.status, 1);
+  assert.match(both.stderr, /metrics: allowlist and denylist are mutually exclusive/);
 });
 
 test('--help shows commands and examples; unknown flags are errors', () => {

@@ -182,8 +182,17 @@ export function formatIssues(
     }
     // Some messages quote the value: those are scrubbed too.
     const message = withoutSubstitutions(issue.message, substitutions);
-    return `${where}: ${message}${describeInput(issue.path, valueAt(input, issue.path), sources.get(path.join('.')), substitutions)}`;
+    return `${where}: ${message}${describeInput(issue.path, valueAt(input, issue.path), sourceOf(sources, path), substitutions)}`;
   });
+}
+
+/** Where the value at `path` came from: its own override, or the one that set a list or map holding it. */
+function sourceOf(sources: Map<string, string>, path: readonly string[]): string | undefined {
+  for (let length = path.length; length > 0; length--) {
+    const source = sources.get(path.slice(0, length).join('.'));
+    if (source !== undefined) return source;
+  }
+  return undefined;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { instruments } from '../../instruments/index.js';
 import { exposedName } from '../telemetry/declaration.js';
+import { patternProblem } from '../telemetry/metric-selection.js';
 import { selfMetrics } from '../telemetry/self-metrics.js';
 import { duration } from './duration.js';
 
@@ -152,6 +153,17 @@ const kubernetes = z
   })
   .prefault({});
 
+/** Regular expressions, each checked where it is written so a typo names its place. */
+const metricPatterns = z
+  .array(
+    z.string().superRefine((pattern, ctx) => {
+      const problem = patternProblem(pattern);
+      if (problem)
+        ctx.addIssue({ code: 'custom', message: `not a regular expression: ${problem}`, input: pattern });
+    }),
+  )
+  .default([]);
+
 const metrics = z
   .strictObject({
     namespace: z
@@ -161,8 +173,19 @@ const metrics = z
       .meta({
         description: "Prefix of the instruments' metric names (the self-metrics keep `state_metric_`).",
       }),
+    allowlist: metricPatterns.meta({
+      description:
+        "kube-state-metrics' `--metric-allowlist` (also a flag here): only instrument metrics whose exposed name a pattern matches, anywhere in the name (anchor with `^...$`); the self-metrics stay.",
+    }),
+    denylist: metricPatterns.meta({
+      description:
+        "kube-state-metrics' `--metric-denylist` (also a flag here): instrument metrics whose exposed name a pattern matches are left out; not together with `allowlist`.",
+    }),
   })
-  .prefault({});
+  .prefault({})
+  .refine((metrics) => metrics.allowlist.length === 0 || metrics.denylist.length === 0, {
+    message: 'allowlist and denylist are mutually exclusive: set one of them',
+  });
 
 const leaderElection = z
   .strictObject({

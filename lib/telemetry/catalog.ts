@@ -14,6 +14,8 @@ export interface CatalogEntry {
   readonly help: string;
   /** `framework` for self-metrics, else the instrument (collector) name. */
   readonly source: string;
+  /** Whether a config's metric lists expose it; absent where no config applies. */
+  readonly enabled?: boolean;
 }
 
 export function metricCatalog(namespace = 'sealos'): CatalogEntry[] {
@@ -41,6 +43,9 @@ export function catalogMarkdown(entries: readonly CatalogEntry[]): string {
 
 export function catalogText(entries: readonly CatalogEntry[]): string {
   return entries
-    .map((e) => `${e.name} (${e.type}, unit ${e.unit}) {${e.labels.join(', ')}} [${e.source}]\n    ${e.help}`)
+    .map(
+      (e) =>
+        `${e.name} (${e.type}, unit ${e.unit}) {${e.labels.join(', ')}} [${e.source}]${e.enabled === false ? ' (disabled by metrics.allowlist/denylist)' : ''}\n    ${e.help}`,
+    )
     .join('\n');
 }

@@ -39,6 +39,8 @@ export interface PipelineOptions {
   };
   /** Lets `collectOtlp` collect what OTLP would export, as objects (tests and benchmarks compare it). */
   readonly inspect?: boolean;
+  /** Which metrics are registered (metric-selection.ts); one it refuses is never walked. All without. */
+  readonly select?: (exposedName: string, declaration: MetricDeclaration) => boolean;
 }
 
 export type { OtlpCollection } from './otlp-producer.js';
@@ -78,11 +80,13 @@ export class TelemetryPipeline {
   readonly #inspection: PassProducer | undefined;
   readonly #metrics = new Map<string, RegisteredMetric>();
   readonly #namespace: string;
+  readonly #select: PipelineOptions['select'];
   readonly #pool = new ChunkPool();
   #shared: SharedWalk | undefined;
 
   constructor(options: PipelineOptions) {
     this.#namespace = options.namespace;
+    this.#select = options.select;
     // One window for both, as one MeterProvider's readers share their collection times.
     const window = new CollectionWindow();
     if (options.inspect) this.#inspection = new PassProducer(this.#metrics, window, options.resource);
@@ -101,6 +105,7 @@ export class TelemetryPipeline {
 
   readonly #observeSource: ObserveSource = (declaration: MetricDeclaration, open: OpenPass) => {
     const name = exposedName(declaration, this.#namespace);
+    if (this.#select && !this.#select(name, declaration)) return;
     const known = this.#metrics.get(name);
     if (known && known.exposed.declaration !== declaration) {
       throw new Error(`metric "${name}" is declared twice`);
