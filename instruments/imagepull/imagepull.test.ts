@@ -128,7 +128,7 @@ test('kubelet messages from containerd and CRI-O: our finer cause, and the reaso
     [
       'ErrImagePull',
       'pinging container registry registry.example.com: Get "https://registry.example.com/v2/": dial tcp: lookup registry.example.com: no such host',
-      'network_error',
+      'dns_error',
     ],
     ['ErrImagePull', 'something the runtime never said before', 'unknown'],
     // kubelet's own
@@ -158,6 +158,72 @@ test('kubelet messages from containerd and CRI-O: our finer cause, and the reaso
       ? originalDiffers['no such host']
       : (originalDiffers[cause] ?? cause);
     assert.equal(originalPullReason(waiting, message), expected, message.slice(0, 80));
+  }
+});
+
+// Messages as users reported them in public issues (the source beside each; registry blob URLs
+// shortened): each family lands in one cause, and the original's reason is what its classifier
+// gives the same text.
+test('real messages from public reports, by source: DNS, timeouts, TLS, credentials', () => {
+  const reports: [source: string, message: string, cause: string, original: string][] = [
+    [
+      'hjacobs/kube-ops-view#174 (dockerd)',
+      'rpc error: code = Unknown desc = Error response from daemon: Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io on 127.0.0.53:53: server misbehaving',
+      'dns_error',
+      'unknown',
+    ],
+    [
+      'docker/for-mac#1317 (dockerd, DNS server not answering)',
+      'Error response from daemon: Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io on 192.168.1.1:53: read udp 192.168.1.2:46200->192.168.1.1:53: i/o timeout',
+      'dns_error',
+      'io_timeout',
+    ],
+    [
+      'docker/for-win#841 (dockerd)',
+      'Get https://registry-1.docker.io/v2/: net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)',
+      'io_timeout',
+      'unknown',
+    ],
+    [
+      'kubernetes/kubernetes#107340 (kubelet, dockerd)',
+      'rpc error: code = Unknown desc = Error response from daemon: Get https://registry-1.docker.io/v2/: net/http: TLS handshake timeout',
+      'io_timeout',
+      'tls_handshake_error',
+    ],
+    [
+      'k3s-io/k3s#1272 (containerd)',
+      'failed to resolve reference "docker.io/rancher/pause:3.1": failed to do request: Head https://registry-1.docker.io/v2/rancher/pause/manifests/3.1: dial tcp 34.197.189.129:443: i/o timeout',
+      'io_timeout',
+      'io_timeout',
+    ],
+    [
+      'GoogleCloudPlatform/horizon-sdv#8 (kubelet, containerd)',
+      'failed to pull and unpack image "harbor.scpmtk.com/mtk-connect/mtk-connect-installers:v1.8.1": failed to resolve reference "harbor.scpmtk.com/mtk-connect/mtk-connect-installers:v1.8.1": failed to do request: Head "https://harbor.scpmtk.com/v2/mtk-connect/mtk-connect-installers/manifests/v1.8.1": tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2025-06-12T03:05:25Z is after 2025-06-07T05:48:45Z',
+      'tls_handshake_error',
+      'tls_handshake_error',
+    ],
+    [
+      'Kong/charts#257 (kubelet, dockerd)',
+      'rpc error: code = Unknown desc = Error response from daemon: Get https://kong-docker-kubernetes-ingress-controller.bintray.io/v2/: x509: certificate has expired or is not yet valid',
+      'tls_handshake_error',
+      'unknown',
+    ],
+    [
+      'goharbor/harbor#10004 (kubelet, containerd)',
+      'no available registry endpoint: failed to fetch oauth token: unexpected status: 403 Forbidden',
+      'unauthorized',
+      'unknown',
+    ],
+    [
+      'istio/community#25 (kubelet, dockerd)',
+      'rpc error: code = Unknown desc = Error response from daemon: Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io on 192.168.64.1:53: server misbehaving',
+      'dns_error',
+      'unknown',
+    ],
+  ];
+  for (const [source, message, cause, original] of reports) {
+    assert.equal(classifyPullFailure('ErrImagePull', message), cause, source);
+    assert.equal(originalPullReason('ErrImagePull', message), original, source);
   }
 });
 

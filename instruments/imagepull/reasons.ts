@@ -44,20 +44,34 @@ export function originalPullReason(waitingReason: string, message: string): stri
   return message.toLowerCase().startsWith('back-off pulling image') ? BACK_OFF : 'unknown';
 }
 
-/** Checked in order: the first match wins, so the more specific patterns come first. */
+/**
+ * Checked in order: the first match wins, so the more specific patterns come first. A proxy that
+ * cannot be reached is the proxy's fault whatever the dial says; a lookup is DNS even when it
+ * timed out; a timeout is a timeout even inside the TLS handshake.
+ */
 const PATTERNS: readonly [RegExp, string][] = [
   [/\b429\b|toomanyrequests|too many requests|rate limit/i, 'rate_limited'],
   [/proxyconnect|proxy error/i, 'proxy_error'],
-  [/not found|manifest unknown|repository does not exist|name unknown|no such image/i, 'image_not_found'],
-  [/unauthorized|failed to authorize|authorization failed|authentication required|denied/i, 'unauthorized'],
   [
-    /tls handshake|failed to verify certificate|x509:|certificate signed by unknown authority/i,
+    /\blookup \S+?(?: on \S+)?: |no such host|server misbehaving|temporary failure in name resolution|name or service not known/i,
+    'dns_error',
+  ],
+  [/not found|manifest unknown|repository does not exist|name unknown|no such image/i, 'image_not_found'],
+  [
+    /unauthorized|failed to authorize|authorization failed|authentication required|denied|\b403 forbidden|failed to fetch (?:oauth|anonymous) token|no basic auth credentials/i,
+    'unauthorized',
+  ],
+  [
+    /i\/o timeout|deadline exceeded|timeout awaiting|awaiting headers|handshake timeout|timed out/i,
+    'io_timeout',
+  ],
+  [
+    /tls handshake|failed to verify certificate|x509:|certificate signed by unknown authority|remote error: tls|\btls: /i,
     'tls_handshake_error',
   ],
-  [/i\/o timeout|deadline exceeded|timeout awaiting/i, 'io_timeout'],
   [/connection refused/i, 'connection_refused'],
   [
-    /failed to do request|no such host|network is unreachable|connection reset|EOF\b|pinging container registry/i,
+    /failed to do request|network is unreachable|no route to host|connection reset|EOF\b|pinging container registry/i,
     'network_error',
   ],
   [/back-?off pulling image/i, BACK_OFF],
