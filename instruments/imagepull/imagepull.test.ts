@@ -164,7 +164,7 @@ test('kubelet messages from containerd and CRI-O: our finer cause, and the reaso
 // Messages as users reported them in public issues (the source beside each; registry blob URLs
 // shortened): each family lands in one cause, and the original's reason is what its classifier
 // gives the same text.
-test('real messages from public reports, by source: DNS, timeouts, TLS, credentials', () => {
+test('real messages from public reports, by source: DNS, timeouts, TLS, credentials, rate limits, proxies, manifests', () => {
   const reports: [source: string, message: string, cause: string, original: string][] = [
     [
       'hjacobs/kube-ops-view#174 (dockerd)',
@@ -219,6 +219,42 @@ test('real messages from public reports, by source: DNS, timeouts, TLS, credenti
       'rpc error: code = Unknown desc = Error response from daemon: Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io on 192.168.64.1:53: server misbehaving',
       'dns_error',
       'unknown',
+    ],
+    [
+      'kata-containers/kata-containers#10109 (kubelet, containerd)',
+      'rpc error: code = Unknown desc = failed to pull and unpack image "docker.io/library/busybox:latest": failed to copy: httpReadSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/library/busybox/manifests/sha256:50aa4698fa6262977cff89181b2664b99d8a56dbca847bf62f2ef04854597cf8: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit',
+      'rate_limited',
+      'unknown',
+    ],
+    [
+      'ceph/ceph-csi#2029 (kubelet, dockerd)',
+      'rpc error: code = Unknown desc = Error response from daemon: toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit',
+      'rate_limited',
+      'unknown',
+    ],
+    [
+      'red-hat-storage/ocs-ci#4494 (kubelet, CRI-O)',
+      'rpc error: code = Unknown desc = Error reading manifest latest in docker.io/obsidiandynamics/kafdrop: toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit',
+      'rate_limited',
+      'unknown',
+    ],
+    [
+      'kubernetes/kubeadm#2936 (containerd)',
+      'rpc error: code = Unknown desc = failed to pull and unpack image "registry.k8s.io/kube-proxy:v1.28.2": failed to resolve reference "registry.k8s.io/kube-proxy:v1.28.2": failed to do request: Head "https://registry.k8s.io/v2/kube-proxy/manifests/v1.28.2": dial tcp 34.96.108.209:443: connect: connection timed out',
+      'io_timeout',
+      'network_error',
+    ],
+    [
+      'ray-project/ray#46813 (kubelet, containerd behind an HTTP proxy; the issue title)',
+      'proxyconnect tcp: dial tcp 127.0.0.1:1082: connect: connection refused',
+      'proxy_error',
+      'proxy_error',
+    ],
+    [
+      'asobti/kube-monkey#157 (dockerd)',
+      'Error response from daemon: manifest for ayushsobti/kube-monkey:latest not found',
+      'image_not_found',
+      'image_not_found',
     ],
   ];
   for (const [source, message, cause, original] of reports) {
