@@ -185,7 +185,8 @@ await yargs(hideBin(process.argv))
         .option('metric-denylist', metricListOption('metrics.denylist'))
         .option('otlp-endpoint', {
           type: 'string',
-          describe: 'push OTLP to this collector (enables otlp; over gRPC unless otlp.protocol is http/protobuf)',
+          describe:
+            'push OTLP to this collector (enables otlp; over gRPC unless otlp.protocol is http/protobuf)',
         })
         .example('$0', 'serve the embedded default config on :9090')
         .example(
