@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { envNameOf } from './env.js';
-import { defOf, type SchemaDef, unwrap } from './schema-def.js';
+import { defOf, type SchemaDef, schemaChain, unwrap } from './schema-def.js';
 
 export interface KeyMeta {
   readonly description?: string;
@@ -14,16 +14,13 @@ export interface KeyMeta {
   readonly restart?: boolean;
 }
 
-/** The metadata given anywhere along a key's wrappers (defaults, optionals, pipes). */
+/** The metadata given anywhere along a key's wrappers (defaults, optionals, pipes), the outermost first. */
 export function metaOf(schema: z.ZodType): KeyMeta {
-  let current: z.ZodType | undefined = schema;
   const found: { description?: string; restart?: boolean } = {};
-  while (current) {
-    const meta = z.globalRegistry.get(current) as KeyMeta | undefined;
+  for (const layer of schemaChain(schema)) {
+    const meta = z.globalRegistry.get(layer) as KeyMeta | undefined;
     if (meta?.description !== undefined) found.description ??= meta.description;
     if (meta?.restart !== undefined) found.restart ??= meta.restart;
-    const def: SchemaDef = defOf(current);
-    current = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
   }
   return found;
 }
@@ -53,23 +50,14 @@ function formatValue(value: unknown): string {
   return String(value);
 }
 
-/** The default as a config file writes it (durations as given, `""`, `[]`). */
+/** The default as a config file writes it (durations as given, `""`, `[]`): the outermost one given. */
 function defaultOf(schema: z.ZodType): ConfigRow['default'] {
-  let def = defOf(schema) as DefaultDef;
-  for (;;) {
+  for (const layer of schemaChain(schema)) {
+    const def = defOf(layer) as DefaultDef;
     if (def.type === 'default' || def.type === 'prefault') return formatValue(def.defaultValue);
     if (def.type === 'optional') return { none: 'unset' };
-    // Through pipes as the value goes: a preprocessing step's output, otherwise the input side.
-    const next =
-      def.innerType ??
-      (def.type === 'pipe' && def.in && def.out
-        ? defOf(def.in).type === 'transform'
-          ? def.out
-          : def.in
-        : undefined);
-    if (!next) return { none: 'required' };
-    def = defOf(next) as DefaultDef;
   }
+  return { none: 'required' };
 }
 
 /** The object schemas a list's entries may be (an entry may also be a plain string). */

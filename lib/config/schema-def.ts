@@ -20,15 +20,27 @@ export function defOf(schema: z.ZodType): SchemaDef {
 }
 
 /**
- * Down through defaults, optionals and pipes to the schema that meets the value: a pipe's input
- * (durations, refinements), or its output when the input is a preprocessing step of its own.
+ * A schema and the schemas it wraps, outside in, down to the one that meets the value: through
+ * defaults, optionals and pipes, a pipe's input (durations, refinements), or its output when the
+ * input is a preprocessing step of its own.
  */
-export function unwrap(schema: z.ZodType): SchemaDef {
-  let def = defOf(schema);
+export function schemaChain(schema: z.ZodType): z.ZodType[] {
+  const chain = [schema];
   for (;;) {
-    if (def.innerType) def = defOf(def.innerType);
-    else if (def.type === 'pipe' && def.in && def.out)
-      def = defOf(defOf(def.in).type === 'transform' ? def.out : def.in);
-    else return def;
+    const def = defOf(chain.at(-1) as z.ZodType);
+    const next =
+      def.innerType ??
+      (def.type === 'pipe' && def.in && def.out
+        ? defOf(def.in).type === 'transform'
+          ? def.out
+          : def.in
+        : undefined);
+    if (!next) return chain;
+    chain.push(next);
   }
+}
+
+/** The definition of the schema that meets the value (the end of its chain). */
+export function unwrap(schema: z.ZodType): SchemaDef {
+  return defOf(schemaChain(schema).at(-1) as z.ZodType);
 }
