@@ -151,7 +151,7 @@ async function listMetrics(format: string, flags: RunFlags): Promise<void> {
   const exposed = metricSelection(config.metrics);
   const catalog = metricCatalog(config.metrics.namespace).map((entry) => ({
     ...entry,
-    enabled: entry.source === 'framework' || exposed(entry.name),
+    enabled: exposed(entry.name, entry.source === 'framework'),
   }));
   const out =
     format === 'json'

@@ -16,6 +16,7 @@ import { metricSelection } from './telemetry/metric-selection.js';
 import type { RequestSender } from './telemetry/otlp-push.js';
 import { otlpTargetUrl } from './telemetry/otlp-target.js';
 import { TelemetryPipeline } from './telemetry/pipeline.js';
+import { sampleNameOf } from './telemetry/sample-text.js';
 import {
   CollectionRecords,
   type ExportRecord,
@@ -125,11 +126,11 @@ export class Generation {
     const pipeline = new TelemetryPipeline({
       namespace: config.metrics.namespace,
       resource: deps.resource,
-      // The lists choose among the instruments' metrics, matched as Prometheus shows the name;
-      // the self-metrics (the alerts' ground) always stay.
       select: (name, declaration) =>
-        (selfMetrics as readonly MetricDeclaration[]).includes(declaration) ||
-        exposed(declaration.kind === 'counter' ? `${name}_total` : name),
+        exposed(
+          sampleNameOf({ exposedName: name, declaration }),
+          (selfMetrics as readonly MetricDeclaration[]).includes(declaration),
+        ),
       ...(sender
         ? {
             otlp: {

@@ -4,6 +4,7 @@
  */
 import { instruments } from '../../instruments/index.js';
 import { exposedName } from './declaration.js';
+import { sampleNameOf } from './sample-text.js';
 import { selfMetrics } from './self-metrics.js';
 
 export interface CatalogEntry {
@@ -20,7 +21,7 @@ export interface CatalogEntry {
 
 export function metricCatalog(namespace = 'sealos'): CatalogEntry[] {
   const entry = (source: string) => (declaration: (typeof instruments)[number]['metrics'][number]) => ({
-    name: exposedName(declaration, namespace) + (declaration.kind === 'counter' ? '_total' : ''),
+    name: sampleNameOf({ exposedName: exposedName(declaration, namespace), declaration }),
     type: declaration.kind,
     unit: declaration.unit,
     labels: declaration.labels,

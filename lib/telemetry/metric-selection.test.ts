@@ -34,6 +34,15 @@ test("kube-state-metrics' cases: unanchored patterns, allow or deny, nothing set
       JSON.stringify({ allowlist, denylist, name }),
     );
   }
+  // The lists choose among the instruments' metrics: a self-metric stays whatever they say.
+  assert.equal(
+    metricSelection({ allowlist: ['^sealos_'], denylist: [] })('state_metric_collector_success', true),
+    true,
+  );
+  assert.equal(
+    metricSelection({ allowlist: [], denylist: ['state'] })('state_metric_collector_success', true),
+    true,
+  );
   assert.match(patternProblem('*_pod_info') ?? '', /Nothing to repeat/);
   assert.equal(patternProblem('kube_.*_info'), undefined);
 });

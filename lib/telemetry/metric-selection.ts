@@ -21,9 +21,14 @@ export function patternProblem(pattern: string): string | undefined {
   }
 }
 
-/** Whether `name` is exposed under `lists`; the lists are valid (the schema checked them). */
-export function metricSelection(lists: MetricLists): (name: string) => boolean {
+/**
+ * Whether the metric with sample name `name` (as Prometheus shows it, `_total` on counters) is
+ * exposed under `lists`, which the schema has checked. The lists choose among the instruments'
+ * metrics: a self-metric always stays, as the alerts stand on them.
+ */
+export function metricSelection(lists: MetricLists): (name: string, selfMetric?: boolean) => boolean {
   const allowing = lists.allowlist.length > 0;
   const patterns = (allowing ? lists.allowlist : lists.denylist).map((pattern) => new RegExp(pattern, 'u'));
-  return (name) => patterns.some((pattern) => pattern.test(name)) === allowing;
+  return (name, selfMetric = false) =>
+    selfMetric || patterns.some((pattern) => pattern.test(name)) === allowing;
 }
