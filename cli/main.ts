@@ -60,9 +60,19 @@ function metricListOption(key: string) {
   } as const;
 }
 
+/** A config error's problems, or the message of any other error. */
+function problemsOf(error: unknown): readonly string[] {
+  return error instanceof ConfigError ? error.problems : [(error as Error).message];
+}
+
 function failStart(error: unknown): never {
-  const lines = error instanceof ConfigError ? error.problems : [(error as Error).message];
-  process.stderr.write(`sealos-state-metrics: cannot start: ${lines.join('; ')}\n`);
+  process.stderr.write(`sealos-state-metrics: cannot start: ${problemsOf(error).join('; ')}\n`);
+  process.exit(1);
+}
+
+/** check-config and metrics: every problem on a line of its own, then exit 1. */
+function failConfig(error: unknown): never {
+  for (const problem of problemsOf(error)) process.stderr.write(`${problem}\n`);
   process.exit(1);
 }
 
@@ -132,9 +142,7 @@ async function checkConfig(file: string): Promise<void> {
       `${file}: ok (collectors: ${loaded.config.enabledCollectors.join(', ') || 'none'}; hash ${loaded.hash.slice(0, 12)})\n`,
     );
   } catch (error) {
-    const problems = error instanceof ConfigError ? error.problems : [(error as Error).message];
-    for (const problem of problems) process.stderr.write(`${problem}\n`);
-    process.exit(1);
+    failConfig(error);
   }
 }
 
@@ -144,9 +152,7 @@ async function listMetrics(format: string, flags: RunFlags): Promise<void> {
   try {
     ({ config } = await loadConfig({ file: flags.config, env: process.env, flags: flagOverrides(flags) }));
   } catch (error) {
-    const problems = error instanceof ConfigError ? error.problems : [(error as Error).message];
-    for (const problem of problems) process.stderr.write(`${problem}\n`);
-    process.exit(1);
+    failConfig(error);
   }
   const exposed = metricSelection(config.metrics);
   const catalog = metricCatalog(config.metrics.namespace).map((entry) => ({
