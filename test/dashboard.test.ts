@@ -7,24 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { metricCatalog } from '../lib/telemetry/catalog.js';
-
-interface Target {
-  readonly expr: string;
-  readonly legend: string;
-}
-
-function targets(node: unknown, found: Target[] = []): Target[] {
-  if (Array.isArray(node)) for (const item of node) targets(item, found);
-  else if (node && typeof node === 'object') {
-    const record = node as Record<string, unknown>;
-    if (typeof record.expr === 'string')
-      found.push({ expr: record.expr, legend: String(record.legendFormat ?? '') });
-    if (typeof record.query === 'string' && record.query.includes('label_values'))
-      found.push({ expr: record.query, legend: '' });
-    for (const value of Object.values(record)) targets(value, found);
-  }
-  return found;
-}
+import { dashboardQueries } from './support/dashboard-queries.js';
 
 const METRIC = /\b((?:sealos|state_metric)_[a-z0-9_]+)\b/g;
 
@@ -37,7 +20,7 @@ export function dashboardProblems(
 ): { problems: string[]; checked: number } {
   const problems: string[] = [];
   let checked = 0;
-  for (const { expr, legend } of targets(dashboard)) {
+  for (const { expr, legend } of dashboardQueries(dashboard)) {
     const metrics = [...expr.matchAll(METRIC)].map((m) => m[1] as string);
     for (const metric of metrics)
       if (!catalog.has(metric)) problems.push(`${metric} is not declared (in: ${expr})`);
@@ -97,8 +80,8 @@ for (const { file, queries, labels } of DASHBOARDS) {
   test(`every metric and label ${file} queries exists in our declarations`, async () => {
     const dashboard = JSON.parse(await readFile(new URL(`../deploy/${file}`, import.meta.url), 'utf8'));
     assert.ok(
-      targets(dashboard).length >= queries,
-      `the dashboard queries were found (${targets(dashboard).length})`,
+      dashboardQueries(dashboard).length >= queries,
+      `the dashboard queries were found (${dashboardQueries(dashboard).length})`,
     );
     const { problems, checked } = dashboardProblems(dashboard, ourCatalog);
     assert.ok(checked >= labels, `labels were checked (${checked})`);

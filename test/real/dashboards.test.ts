@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { App } from '../../lib/app.js';
 import { harnessLogs } from '../support/app.js';
+import { dashboardQueries } from '../support/dashboard-queries.js';
 import { MEASURED } from '../support/harness.js';
 import { eventually, get } from '../support/http.js';
 import { OtlpReceiver } from '../support/otlp-receiver.js';
@@ -159,30 +160,6 @@ before(async () => {
   );
 });
 
-interface Query {
-  readonly panel: string;
-  readonly expr: string;
-}
-
-/** Every query of a dashboard (panels, rows' panels, variables), with the panel it belongs to. */
-function queriesOf(node: unknown, panel = '', found: Query[] = []): Query[] {
-  if (Array.isArray(node)) for (const item of node) queriesOf(item, panel, found);
-  else if (node && typeof node === 'object') {
-    const record = node as Record<string, unknown>;
-    const title =
-      typeof record.title === 'string'
-        ? record.title
-        : typeof record.name === 'string'
-          ? `$${record.name}`
-          : panel;
-    if (typeof record.expr === 'string') found.push({ panel, expr: record.expr });
-    if (typeof record.query === 'string' && record.query.includes('label_values'))
-      found.push({ panel, expr: record.query });
-    for (const value of Object.values(record)) queriesOf(value, title, found);
-  }
-  return found;
-}
-
 /** Grafana's part: variables at "All" (their allValue, `.*`), interval macros at one minute. */
 function asGrafanaSends(expr: string): string {
   return expr
@@ -193,7 +170,7 @@ function asGrafanaSends(expr: string): string {
 for (const file of ['grafana-dashboard.json', 'grafana-dashboard-reasons.json']) {
   test(`a real Prometheus answers every query of ${file} with data`, async () => {
     const dashboard = JSON.parse(await readFile(join(root, 'deploy', file), 'utf8'));
-    const queries = queriesOf(dashboard);
+    const queries = dashboardQueries(dashboard);
     assert.ok(queries.length > 10, `${queries.length} queries`);
     const problems: string[] = [];
     for (const { panel, expr } of queries) {
