@@ -26,6 +26,8 @@ interface RunFlags {
   'otlp-endpoint'?: string;
   'metric-allowlist'?: string[];
   'metric-denylist'?: string[];
+  'custom-resource-state-config'?: string;
+  'custom-resource-state-config-file'?: string;
 }
 
 /** A list flag given once comma-separated or several times, as kube-state-metrics takes its lists. */
@@ -44,6 +46,16 @@ function flagOverrides(flags: RunFlags): Override[] {
   add('metric-allowlist', ['metrics', 'allowlist'], listOf(flags['metric-allowlist']));
   add('metric-denylist', ['metrics', 'denylist'], listOf(flags['metric-denylist']));
   add('metrics-namespace', ['metrics', 'namespace'], flags['metrics-namespace']);
+  add(
+    'custom-resource-state-config',
+    ['collectors', 'crds', 'customResourceStateConfig'],
+    flags['custom-resource-state-config'],
+  );
+  add(
+    'custom-resource-state-config-file',
+    ['collectors', 'crds', 'customResourceStateConfigFile'],
+    flags['custom-resource-state-config-file'],
+  );
   add('identity', ['identity'], flags.identity);
   if (flags['otlp-endpoint'] !== undefined) {
     add('otlp-endpoint', ['otlp', 'endpoint'], flags['otlp-endpoint']);
@@ -189,6 +201,15 @@ await yargs(hideBin(process.argv))
         .option('identity', { type: 'string', describe: 'instance id (identity)' })
         .option('metric-allowlist', metricListOption('metrics.allowlist'))
         .option('metric-denylist', metricListOption('metrics.denylist'))
+        .option('custom-resource-state-config', {
+          type: 'string',
+          describe:
+            "kube-state-metrics' Custom Resource State document, inline YAML (collectors.crds.customResourceStateConfig)",
+        })
+        .option('custom-resource-state-config-file', {
+          type: 'string',
+          describe: 'a file with that document, watched (collectors.crds.customResourceStateConfigFile)',
+        })
         .option('otlp-endpoint', {
           type: 'string',
           describe:

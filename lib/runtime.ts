@@ -54,6 +54,8 @@ export class Runtime {
   readonly #exiting: { value: boolean };
   #current: Generation;
   #watch: FileWatch | undefined;
+  /** The files the running config names (keys marked `file`), and their watch. */
+  #namedFiles: { readonly paths: string; readonly watch: FileWatch } | undefined;
   #reloading: Promise<boolean> | undefined;
   #pendingReload = false;
   #stopped = false;
@@ -116,6 +118,7 @@ export class Runtime {
       throw error;
     }
     runtime.#watch = watch;
+    await runtime.#watchNamedFiles(runtime.#current.loaded.files);
     if (changedWhileStarting) void runtime.reload();
     return runtime;
   }
@@ -211,7 +214,21 @@ export class Runtime {
       }
     }
     await previous.shutdown();
+    await this.#watchNamedFiles(loaded.files);
     return true;
+  }
+
+  /** Watches the files a config names for their content, as the config file is watched. */
+  async #watchNamedFiles(files: readonly string[]): Promise<void> {
+    const paths = files.join('\0');
+    if (this.#stopped || paths === (this.#namedFiles?.paths ?? '')) return;
+    this.#namedFiles?.watch.close();
+    this.#namedFiles = undefined;
+    if (files.length === 0) return;
+    const watch = await FileWatch.start(files, () => void this.reload(), {
+      debounceMs: this.#options.reloadDebounceMs ?? 3000,
+    });
+    this.#namedFiles = { paths, watch };
   }
 
   #rejected(error: unknown, message: string): false {
@@ -226,6 +243,8 @@ export class Runtime {
     this.#stopped = true;
     this.#exiting.value = true;
     this.#watch?.close();
+    this.#namedFiles?.watch.close();
+    this.#namedFiles = undefined;
     await this.#reloading;
     await this.#current.shutdown();
     await this.cluster?.stop();

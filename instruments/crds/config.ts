@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { duration } from '../../lib/config/duration.js';
+import { MAX_CONFIG_BYTES, readNamedFileSync } from '../../lib/config/named-file.js';
+import { readKsmDocument } from './ksm-config.js';
+import { compileResource, KsmConfigError } from './ksm-series.js';
 import { PathError, parsePath } from './path.js';
 
 export const METRIC_TYPES = [
@@ -136,9 +139,28 @@ const crd = z.strictObject({
 export const crdsConfig = z
   .strictObject({
     crds: z.array(crd).default([]).meta({ description: 'The resources watched, each with its metrics.' }),
+    customResourceStateConfig: z
+      .union([z.string(), z.record(z.string(), z.unknown())])
+      .optional()
+      .meta({
+        description:
+          "kube-state-metrics' Custom Resource State document (`kind: CustomResourceStateMetrics`), as its `--custom-resource-state-config` takes it: YAML text, or the mapping itself. Its series are kube-state-metrics' (see below). Wins over the file when both are set, as there.",
+      }),
+    customResourceStateConfigFile: z.string().optional().meta({
+      description:
+        "A file holding that document, as kube-state-metrics' `--custom-resource-state-config-file` (also a flag here); read at every load and watched like the config file.",
+      file: true,
+    }),
   })
   .prefault({})
   .superRefine((config, ctx) => {
+    const source = customResourceStateSource(config);
+    if (source.problem !== undefined)
+      ctx.addIssue({ code: 'custom', path: [source.key], message: source.problem });
+    else if (source.raw !== undefined) {
+      for (const problem of ksmProblems(source.raw))
+        ctx.addIssue({ code: 'custom', path: [source.key], message: problem });
+    }
     const names = new Set<string>();
     config.crds.forEach((entry, index) => {
       if (names.has(entry.name))
@@ -176,3 +198,49 @@ export const crdsConfig = z
 export type CrdsConfig = z.output<typeof crdsConfig>;
 export type CrdEntry = CrdsConfig['crds'][number];
 export type CrdMetric = CrdEntry['metrics'][number];
+
+/** Where the Custom Resource State document comes from: inline, else the file (read now). */
+export function customResourceStateSource(config: {
+  readonly customResourceStateConfig?: string | Record<string, unknown> | undefined;
+  readonly customResourceStateConfigFile?: string | undefined;
+}): {
+  readonly key: 'customResourceStateConfig' | 'customResourceStateConfigFile';
+  readonly raw?: unknown;
+  readonly problem?: string;
+} {
+  if (config.customResourceStateConfig !== undefined)
+    return { key: 'customResourceStateConfig', raw: config.customResourceStateConfig };
+  const file = config.customResourceStateConfigFile;
+  if (file === undefined || file === '') return { key: 'customResourceStateConfigFile' };
+  try {
+    const content = readNamedFileSync(
+      file,
+      'collectors.crds.customResourceStateConfigFile',
+      MAX_CONFIG_BYTES,
+    );
+    return { key: 'customResourceStateConfigFile', raw: content.toString('utf8') };
+  } catch (error) {
+    return { key: 'customResourceStateConfigFile', problem: (error as Error).message };
+  }
+}
+
+/** What kube-state-metrics would refuse in the document (and names it cannot expose). */
+export function ksmProblems(raw: unknown): string[] {
+  const read = readKsmDocument(raw);
+  if (!read.ok) return read.problems;
+  const problems: string[] = [];
+  read.document.spec.resources.forEach((resource, index) => {
+    const at = `spec.resources[${index}]`;
+    if (resource.groupVersionKind.group === '' || resource.groupVersionKind.group === '*')
+      problems.push(
+        `${at}.groupVersionKind.group: required (kube-state-metrics resolves kinds and versions within one group)`,
+      );
+    try {
+      compileResource(resource, resource.groupVersionKind, at);
+    } catch (error) {
+      if (!(error instanceof KsmConfigError)) throw error;
+      problems.push(error.message);
+    }
+  });
+  return problems;
+}

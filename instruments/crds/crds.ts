@@ -12,7 +12,9 @@ import {
   type Subscription,
   type WatchScope,
 } from '../../lib/instrument.js';
-import { type CrdEntry, type CrdsConfig, crdsConfig } from './config.js';
+import { type CrdEntry, type CrdsConfig, crdsConfig, customResourceStateSource } from './config.js';
+import { ignoredKeys, type KsmDocument, readKsmDocument } from './ksm-config.js';
+import { ksmDeclarations, watchCustomResourceState } from './ksm-watch.js';
 import { type CompiledEntry, compileEntry, type ObjectSeries, objectSeries } from './series.js';
 
 /** How long an entry may go unlisted before it is reported (a CRD not installed, no RBAC). */
@@ -29,6 +31,26 @@ export function compiled(entry: CrdEntry): CompiledEntry {
     compiledEntries.set(entry, result);
   }
   return result;
+}
+
+// One parse per config object: validation, the metric listing and every leadership term agree.
+const documents = new WeakMap<CrdsConfig, { document?: KsmDocument; ignored: string[] }>();
+
+/** The Custom Resource State document of a validated config, if it has one. */
+export function customResourceState(config: CrdsConfig): { document?: KsmDocument; ignored: string[] } {
+  let known = documents.get(config);
+  if (!known) {
+    const source = customResourceStateSource(config);
+    if (source.problem !== undefined) throw new Error(source.problem);
+    if (source.raw === undefined) known = { ignored: [] };
+    else {
+      const read = readKsmDocument(source.raw);
+      if (!read.ok) throw new Error(`collectors.crds.${source.key}: ${read.problems.join('; ')}`);
+      known = { document: read.document, ignored: ignoredKeys(read.input) };
+    }
+    documents.set(config, known);
+  }
+  return known;
 }
 
 const EMPTY: ObjectSeries = { samples: [], counted: [], problems: [] };
@@ -113,29 +135,40 @@ function createCrds(context: InstrumentContext, config: CrdsConfig) {
     });
   }
 
+  const state = customResourceState(config);
+  if (state.ignored.length > 0)
+    context.logger.warn(
+      { keys: state.ignored },
+      'keys kube-state-metrics does not know in the Custom Resource State config: ignored, as kube-state-metrics ignores them',
+    );
+  const ksm = state.document ? watchCustomResourceState(context, state.document) : undefined;
+
   const all = watches.flatMap((w) => w.subscriptions);
   const unsynced = new Set(watches.map((w) => w.entry.entry.name));
   const ready = Promise.all(
     watches.map(({ entry, subscriptions }) =>
       Promise.all(subscriptions.map((s) => s.synced())).then(() => unsynced.delete(entry.entry.name)),
     ),
-  ).then(() => undefined);
+  ).then(() => ksm?.ready());
   const started = context.clock.now();
 
   return {
     start: async () => {},
     stop: async () => {
       for (const subscription of all) subscription.close();
+      ksm?.stop();
     },
     health: (): InstrumentHealth => {
-      if (unsynced.size === 0) return { state: 'healthy' };
+      const ksmPending = ksm?.pending();
+      if (unsynced.size === 0 && ksmPending === undefined) return { state: 'healthy' };
       if (context.clock.now() - started < SYNC_GRACE_MS) return { state: 'starting' };
-      const names = [...unsynced]
-        .map((name) => {
+      const names = [
+        ...[...unsynced].map((name) => {
           const gvr = config.crds.find((entry) => entry.name === name)?.gvr;
           return `${name} (${gvr?.group || 'core'}/${gvr?.version}/${gvr?.resource})`;
-        })
-        .join(', ');
+        }),
+        ...(ksmPending === undefined ? [] : [`customResourceState (${ksmPending})`]),
+      ].join(', ');
       return {
         state: 'unhealthy',
         reason: `not listed yet: ${names}; is the resource served, and may this service account list and watch it?`,
@@ -147,7 +180,14 @@ function createCrds(context: InstrumentContext, config: CrdsConfig) {
 
 /** The metrics a configuration defines, for validation against every other metric name. */
 export function configuredCrdMetrics(config: CrdsConfig): MetricDeclaration[] {
-  return config.crds.flatMap((entry) => compiled(entry).metrics.map((metric) => metric.declaration));
+  const own = config.crds.flatMap((entry) => compiled(entry).metrics.map((metric) => metric.declaration));
+  try {
+    const { document } = customResourceState(config);
+    return document ? [...own, ...ksmDeclarations(document)] : own;
+  } catch {
+    // A document that does not load is reported by the config's own validation.
+    return own;
+  }
 }
 
 export const crds = defineInstrument({

@@ -8,7 +8,9 @@ import { open } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type Env, envOverrides, type Override, otelEnvOverrides } from './env.js';
+import { MAX_CONFIG_BYTES, readNamedFileSync } from './named-file.js';
 import { isSecretPath, redact } from './redact.js';
+import { filePaths } from './reference.js';
 import { type Config, collectors, configSchema } from './schema.js';
 import { isTree, type Tree, weaklyTyped } from './weak-input.js';
 
@@ -33,8 +35,13 @@ export interface LoadedConfig {
   readonly config: Config;
   /** The merged input before validation, as the user wrote it (durations as strings). */
   readonly input: Record<string, unknown>;
-  /** sha256 of the validated config, for the config-hash self-metric and change detection. */
+  /**
+   * sha256 of the validated config and of the files it names for their content (keys marked
+   * `file`), for the config-hash self-metric and change detection.
+   */
   readonly hash: string;
+  /** The files keys marked `file` name: watched like the config file. */
+  readonly files: readonly string[];
 }
 
 /** A value put into the config from the environment: never printed, named by its variable. */
@@ -152,6 +159,8 @@ function withoutSubstitutions(
 }
 
 /** The parenthesised tail of an error line: the value given (redacted where secret) and where it came from. */
+const MAX_SHOWN = 200;
+
 function describeInput(
   path: readonly PropertyKey[],
   value: unknown,
@@ -160,7 +169,11 @@ function describeInput(
 ): string {
   const parts: string[] = [];
   if (value !== undefined) {
-    parts.push(`got ${isSecretPath(path.map(String)) ? '<redacted>' : shown(redact(value), substitutions)}`);
+    const text = isSecretPath(path.map(String)) ? '<redacted>' : shown(redact(value), substitutions);
+    // A whole document as a value (an inline config) would bury the problem.
+    parts.push(
+      `got ${text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}... (${text.length} characters)` : text}`,
+    );
   }
   if (source) parts.push(`from ${source}`);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
@@ -315,14 +328,27 @@ export function buildConfig(fileTree: Tree, env: Env, flags: readonly Override[]
   if (config.logging.debug) config.logging.level = 'debug';
   if (config.debugServer.port !== undefined)
     config.debugServer.address = `127.0.0.1:${config.debugServer.port}`;
-  return { config, input, hash: canonicalHash(config) };
+  const files = filePaths(configSchema)
+    .map((path) => valueAt(config, path))
+    .filter((value): value is string => typeof value === 'string' && value !== '');
+  return { config, input, hash: hashWithFiles(canonicalHash(config), files), files };
 }
 
-/**
- * The largest config file read: ten times a generated config with 100k userbalance users (JSON),
- * and what the YAML parser takes in seconds and a few hundred MiB, not minutes and gigabytes.
- */
-export const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
+/** A change in a named file's content is a change of the config (a read error counts as content). */
+function hashWithFiles(configHash: string, files: readonly string[]): string {
+  if (files.length === 0) return configHash;
+  const hash = createHash('sha256').update(configHash);
+  for (const file of files) {
+    try {
+      hash.update('\0').update(readNamedFileSync(file, file, MAX_CONFIG_BYTES));
+    } catch (error) {
+      hash.update(`\0unreadable:${(error as Error).message}`);
+    }
+  }
+  return hash.digest('hex');
+}
+
+export { MAX_CONFIG_BYTES } from './named-file.js';
 
 /** A config file's text: a regular file (not a device or a pipe) no larger than MAX_CONFIG_BYTES. */
 async function readConfigFile(file: string): Promise<string> {

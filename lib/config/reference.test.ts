@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { restartOnlyChanges } from '../runtime.js';
 import { duration } from './duration.js';
 import { buildConfig } from './load.js';
-import { type ConfigRow, configMarkdown, configRows, restartPaths } from './reference.js';
+import { type ConfigRow, configMarkdown, configRows, filePaths, restartPaths } from './reference.js';
 import { configSchema } from './schema.js';
 
 const sample = z.strictObject({
@@ -35,6 +35,7 @@ test('rows: path, environment name, default as written, description, restart', (
       default: '30s',
       description: 'How often.',
       restart: false,
+      file: false,
     },
     {
       key: 'collectors.demo.name',
@@ -42,6 +43,7 @@ test('rows: path, environment name, default as written, description, restart', (
       default: { none: 'required' },
       description: 'Required.',
       restart: false,
+      file: false,
     },
     {
       key: 'collectors.demo.port',
@@ -49,6 +51,7 @@ test('rows: path, environment name, default as written, description, restart', (
       default: { none: 'unset' },
       description: 'Optional.',
       restart: false,
+      file: false,
     },
     {
       key: 'collectors.demo.address',
@@ -56,6 +59,7 @@ test('rows: path, environment name, default as written, description, restart', (
       default: ':9090',
       description: 'Read once.',
       restart: true,
+      file: false,
     },
     {
       key: 'collectors.demo.paths',
@@ -63,6 +67,7 @@ test('rows: path, environment name, default as written, description, restart', (
       default: '[/a, /b]',
       description: 'A list of strings.',
       restart: false,
+      file: false,
     },
     {
       key: 'collectors.demo.section.flag',
@@ -70,6 +75,7 @@ test('rows: path, environment name, default as written, description, restart', (
       default: 'false',
       description: 'Nested.',
       restart: false,
+      file: false,
     },
     {
       key: 'collectors.demo.items',
@@ -77,6 +83,7 @@ test('rows: path, environment name, default as written, description, restart', (
       default: '[]',
       description: 'Objects: YAML only.',
       restart: false,
+      file: false,
     },
     {
       key: 'collectors.demo.items[].id',
@@ -84,6 +91,7 @@ test('rows: path, environment name, default as written, description, restart', (
       default: { none: 'required' },
       description: 'Entry id.',
       restart: false,
+      file: false,
     },
     // Entries that may be strings keep the list's environment form; the object keys stay YAML only.
     {
@@ -92,6 +100,7 @@ test('rows: path, environment name, default as written, description, restart', (
       default: '[]',
       description: 'Strings or objects.',
       restart: false,
+      file: false,
     },
     {
       key: 'collectors.demo.hosts[].host',
@@ -99,6 +108,7 @@ test('rows: path, environment name, default as written, description, restart', (
       default: { none: 'required' },
       description: 'Entry host.',
       restart: false,
+      file: false,
     },
     {
       key: 'collectors.demo.undocumented',
@@ -106,6 +116,7 @@ test('rows: path, environment name, default as written, description, restart', (
       default: 'x',
       description: '',
       restart: false,
+      file: false,
     },
   ];
   assert.deepEqual(rows, expected);
@@ -143,4 +154,15 @@ test('the restart-only keys come from the schema, and only their changes are rep
   ).config;
   assert.deepEqual(restartOnlyChanges(running, next), ['server.address', 'kubernetes.qps', 'identity']);
   assert.deepEqual(restartOnlyChanges(running, buildConfig({}, {}).config), []);
+});
+
+test('keys marked file: their paths, outside lists', () => {
+  const schema = z.strictObject({
+    plain: z.string().default(''),
+    source: z.string().optional().meta({ description: 'A file.', file: true }),
+    nested: z.strictObject({ also: z.string().optional().meta({ file: true }) }).prefault({}),
+    list: z.array(z.strictObject({ inside: z.string().meta({ file: true }) })).default([]),
+  });
+  assert.deepEqual(filePaths(schema), [['source'], ['nested', 'also']]);
+  assert.deepEqual(filePaths(configSchema), [['collectors', 'crds', 'customResourceStateConfigFile']]);
 });

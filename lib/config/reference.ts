@@ -12,15 +12,18 @@ export interface KeyMeta {
   readonly description?: string;
   /** Read once at start: a change in the file is reported and applies at the next restart. */
   readonly restart?: boolean;
+  /** Names a file whose content is configuration too: read at every load, watched like the config file. */
+  readonly file?: boolean;
 }
 
 /** The metadata given anywhere along a key's wrappers (defaults, optionals, pipes), the outermost first. */
 export function metaOf(schema: z.ZodType): KeyMeta {
-  const found: { description?: string; restart?: boolean } = {};
+  const found: { description?: string; restart?: boolean; file?: boolean } = {};
   for (const layer of schemaChain(schema)) {
     const meta = z.globalRegistry.get(layer) as KeyMeta | undefined;
     if (meta?.description !== undefined) found.description ??= meta.description;
     if (meta?.restart !== undefined) found.restart ??= meta.restart;
+    if (meta?.file !== undefined) found.file ??= meta.file;
   }
   return found;
 }
@@ -34,6 +37,7 @@ export interface ConfigRow {
   readonly default: string | { readonly none: 'required' | 'unset' };
   readonly description: string;
   readonly restart: boolean;
+  readonly file: boolean;
 }
 
 interface DefaultDef extends SchemaDef {
@@ -97,6 +101,7 @@ export function configRows(
     default: defaultOf(schema),
     description: meta.description ?? '',
     restart: meta.restart ?? false,
+    file: meta.file ?? false,
   };
   if (def.type !== 'array' || !def.element) return [row];
   const entries = entryObjects(def.element);
@@ -111,6 +116,13 @@ export function configRows(
 export function restartPaths(schema: z.ZodType): string[][] {
   return configRows(schema)
     .filter((row) => row.restart)
+    .map((row) => row.key.split('.'));
+}
+
+/** The paths of every key marked `file` (outside lists). */
+export function filePaths(schema: z.ZodType): string[][] {
+  return configRows(schema)
+    .filter((row) => row.file && !row.key.includes('[]'))
     .map((row) => row.key.split('.'));
 }
 

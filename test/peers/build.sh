@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the real peers the tests run against (kube-apiserver, etcd, helm, an OpenTelemetry
-# Collector) from the pinned Go modules beside this script, into a cache outside the tree keyed
+# Collector, kube-state-metrics) from the pinned Go modules beside this script, into a cache outside the tree keyed
 # by each module's go.mod, go.sum and sources and by the Go version. A cached peer costs one
 # hash; a cold build takes minutes (see README.md here).
 #
@@ -25,8 +25,10 @@ declare -A PEER=(
   [kube-apiserver]="kube|k8s.io/kubernetes/cmd/kube-apiserver"
   [helm]="helm|helm.sh/helm/v3/cmd/helm"
   [otelcol]="otelcol|."
+  [kube-state-metrics]="ksm|k8s.io/kube-state-metrics/v2"
+  [crs-eval]="ksm|."
 )
-ORDER=(etcd kube-apiserver helm otelcol)
+ORDER=(etcd kube-apiserver helm otelcol kube-state-metrics crs-eval)
 
 check_go() {
   command -v go >/dev/null 2>&1 || fail "Go is missing (test/peers builds kube-apiserver, etcd, helm and otelcol with Go 1.26 or later)"
@@ -59,7 +61,8 @@ key_of() { # peer -> cache key
   local dir=$here/${PEER[$1]%%|*}
   {
     GOTOOLCHAIN=local go env GOVERSION GOOS GOARCH
-    cat "$here/build.sh"
+    # The script without its table of peers: adding a peer rebuilds no other.
+    sed '/^declare -A PEER=/,/^ORDER=/d' "$here/build.sh"
     echo "${PEER[$1]}"
     cat "$dir/go.mod" "$dir/go.sum"
     find "$dir" -maxdepth 1 -name '*.go' -print0 | sort -z | xargs -0r cat

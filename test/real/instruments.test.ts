@@ -6,7 +6,9 @@
  * TokenReview, SubjectAccessReview and RBAC.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -16,6 +18,7 @@ import { TEST_ADMIN } from '../support/database-servers.js';
 import { eventually, get } from '../support/http.js';
 import { TestApiServer } from '../support/kube/api-server.js';
 import { RealCluster } from '../support/kube/real-cluster.js';
+import { peerPath } from '../support/peers.js';
 
 let cluster: RealCluster;
 let app: App;
@@ -368,6 +371,95 @@ test("database: KubeBlocks' Cluster CRD installed, discovery by Clusters, a real
   ]);
   // The password is read from the Secret and used; it is never exported.
   assert.ok(!body.includes(TEST_ADMIN.password));
+});
+
+/** A free loopback port (for a peer that cannot be told to pick one). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The `kube_customresource_` sample lines of an exposition, sorted, values as numbers. */
+const customResourceLines = (body: string) =>
+  body
+    .split('\n')
+    .filter((line) => /^kube_customresource_/.test(line))
+    .map((line) => {
+      const cut = line.lastIndexOf(' ');
+      return `${line.slice(0, cut)} ${Number(line.slice(cut + 1))}`;
+    })
+    .sort();
+
+test("Custom Resource State: kube-state-metrics' document from a file, discovered by wildcard, the series kube-state-metrics gives, reloaded on edit", async (t) => {
+  const document = (name: string) => `kind: CustomResourceStateMetrics
+spec:
+  resources:
+    - groupVersionKind: { group: example.com, version: "*", kind: "*" }
+      labelsFromPath:
+        name: [metadata, name]
+        namespace: [metadata, namespace]
+      metrics:
+        - name: ${name}
+          help: Gadget replicas
+          each: { type: Gauge, gauge: { path: [spec, replicas] } }
+        - name: gadget_phase
+          help: Gadget phase
+          each: { type: StateSet, stateSet: { path: [status, phase], labelName: phase, list: [Pending, Running] } }
+        - name: gadget_info
+          help: Gadget labels
+          each: { type: Info, info: { labelsFromPath: { "label_*": [metadata, labels] } } }
+`;
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-crs-'));
+  const file = join(dir, 'crs.yaml');
+  await writeFile(file, document('gadget_replicas'));
+  await cluster.create('/apis/example.com/v1/namespaces/team-a/gadgets', {
+    apiVersion: 'example.com/v1',
+    kind: 'Gadget',
+    metadata: { name: 'g-ksm', labels: { team: 'blue', 'app.kubernetes.io/name': 'gadget' } },
+    spec: { replicas: 3 },
+    status: { phase: 'Running' },
+  });
+  const ours = await startApp(
+    `server:\n  address: "127.0.0.1:0"\nenabledCollectors: [crds]\nleaderElection:\n  enabled: false\ncollectors:\n  crds:\n    customResourceStateConfigFile: ${file}\n`,
+  );
+  // kube-state-metrics itself, on the same cluster and document.
+  const port = await freePort();
+  const ksm = spawn(
+    peerPath('kube-state-metrics'),
+    [
+      `--kubeconfig=${cluster.kubeconfigPath}`,
+      '--custom-resource-state-only',
+      `--custom-resource-state-config-file=${file}`,
+      '--host=127.0.0.1',
+      `--port=${port}`,
+      '--telemetry-host=127.0.0.1',
+      `--telemetry-port=${await freePort()}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  t.after(() => ksm.kill());
+  const gadget = /^kube_customresource_gadget_replicas\{.*name="g-ksm".*\} 3$/m;
+  const theirs = await eventually(
+    async () => {
+      const body = (await get(`http://127.0.0.1:${port}/metrics`).catch(() => ({ body: '' }))).body;
+      return gadget.test(body) ? body : undefined;
+    },
+    30_000,
+    'kube-state-metrics serving the gadget',
+  );
+  const body = await until(ours, gadget, true, 30_000);
+  assert.deepEqual(customResourceLines(body), customResourceLines(theirs));
+  assert.ok(customResourceLines(body).some((line) => line.includes('label_app_kubernetes_io_name="gadget"')));
+
+  // An edit of the file reloads: the renamed family replaces the old one.
+  await writeFile(file, document('gadget_scale'));
+  await until(ours, /^kube_customresource_gadget_scale\{.*name="g-ksm".*\} 3$/m, true, 30_000);
+  await until(ours, /^kube_customresource_gadget_replicas\{/m, false);
+  await cluster.delete('/apis/example.com/v1/namespaces/team-a/gadgets/g-ksm');
+  await until(ours, /name="g-ksm"/, false);
 });
 
 test('410 Gone after etcd compaction and an API server restart: the informers relist and see changes', async () => {

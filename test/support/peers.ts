@@ -1,12 +1,12 @@
 /**
- * The real peers (kube-apiserver, etcd, helm, otelcol) built by test/peers/build.sh from pinned Go
+ * The real peers (kube-apiserver, etcd, helm, otelcol, kube-state-metrics) built by test/peers/build.sh from pinned Go
  * modules into a cache outside the tree. Asking for one builds it first if it is not cached, so a
  * single test file run on its own still gets it.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export type Peer = 'etcd' | 'kube-apiserver' | 'helm' | 'otelcol';
+export type Peer = 'etcd' | 'kube-apiserver' | 'helm' | 'otelcol' | 'kube-state-metrics' | 'crs-eval';
 
 const script = fileURLToPath(new URL('../peers/build.sh', import.meta.url));
 const paths = new Map<Peer, string>();

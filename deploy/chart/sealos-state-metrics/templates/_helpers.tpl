@@ -98,6 +98,23 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   resources: [{{ .gvr.resource | quote }}]
   verbs: ["list", "watch"]
 {{- end }}
+{{- $crs := dig "crds" "customResourceStateConfig" "" (default dict .Values.collectors) }}
+{{- if or $crs (dig "crds" "customResourceStateConfigFile" "" (default dict .Values.collectors)) }}
+{{- /* kube-state-metrics' Custom Resource State discovers kinds from the installed CRDs. */}}
+- apiGroups: ["apiextensions.k8s.io"]
+  resources: ["customresourcedefinitions"]
+  verbs: ["list", "watch"]
+{{- end }}
+{{- if kindIs "map" $crs }}
+{{- range (dig "spec" "resources" list $crs) }}
+- apiGroups: [{{ dig "groupVersionKind" "group" "" . | quote }}]
+  resources: ["*"]
+  verbs: ["list", "watch"]
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with .Values.rbac.extraRules }}
+{{ toYaml . }}
 {{- end }}
 {{- if .Values.auth.enabled }}
 - apiGroups: ["authentication.k8s.io"]
