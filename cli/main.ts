@@ -11,8 +11,7 @@ import { ConfigError, loadConfig } from '../lib/config/load.js';
 import type { Config } from '../lib/config/schema.js';
 import { LogHub } from '../lib/log.js';
 import { loadCertificatePair } from '../lib/server/tls.js';
-import { catalogMarkdown, catalogText, metricCatalog } from '../lib/telemetry/catalog.js';
-import { metricSelection } from '../lib/telemetry/metric-selection.js';
+import { catalogMarkdown, catalogText, configuredCatalog } from '../lib/telemetry/catalog.js';
 import { VERSION } from '../lib/version.js';
 
 interface RunFlags {
@@ -166,11 +165,11 @@ async function listMetrics(format: string, flags: RunFlags): Promise<void> {
   } catch (error) {
     failConfig(error);
   }
-  const exposed = metricSelection(config.metrics);
-  const catalog = metricCatalog(config.metrics.namespace).map((entry) => ({
-    ...entry,
-    enabled: exposed(entry.name, entry.source === 'framework'),
-  }));
+  const catalog = configuredCatalog(
+    config.collectors as Record<string, unknown>,
+    config.metrics,
+    config.metrics.namespace,
+  );
   const out =
     format === 'json'
       ? JSON.stringify(catalog, null, 2)

@@ -3,8 +3,9 @@
  * started from that config. Reload builds the next one beside it and swaps.
  */
 import type { Resource } from '@opentelemetry/resources';
-import { findInstrument } from '../instruments/index.js';
+import { findInstrument, instruments } from '../instruments/index.js';
 import type { LoadedConfig } from './config/load.js';
+import { switchedOff } from './config/metric-switches.js';
 import type { Clock, CollectionOutcome, Identity, Instrument, InstrumentHealth } from './instrument.js';
 import type { Cluster } from './kube/cluster.js';
 import { leaseNameFor } from './kube/lease.js';
@@ -123,10 +124,12 @@ export class Generation {
     const logger = deps.logs.child({ generation: number });
     const sender = config.otlp.enabled ? await otlpSender(config.otlp) : undefined;
     const exposed = metricSelection(config.metrics);
+    const off = switchedOff(instruments, config.collectors as Record<string, unknown>);
     const pipeline = new TelemetryPipeline({
       namespace: config.metrics.namespace,
       resource: deps.resource,
       select: (name, declaration) =>
+        !off.has(declaration) &&
         exposed(
           sampleNameOf({ exposedName: name, declaration }),
           (selfMetrics as readonly MetricDeclaration[]).includes(declaration),

@@ -161,7 +161,7 @@ test('metrics lists every declared metric, as JSON and as the README table', () 
   assert.equal(md.stdout, `${catalogMarkdown(metricCatalog())}\n`);
 });
 
-test('metrics shows what the metric lists expose: flags, environment, and a refused pattern', () => {
+test('metrics shows what the metric lists and switches expose: flags, environment, and a refused pattern', () => {
   const enabledOf = (args: string[], env: Record<string, string> = {}) => {
     const result = runSync(['metrics', '--format', 'json', ...args], env);
     assert.equal(result.status, 0, result.stderr);
@@ -182,6 +182,12 @@ test('metrics shows what the metric lists expose: flags, environment, and a refu
   );
   const text = runSync(['metrics', '--metric-denylist', 'zombie']);
   assert.match(text.stdout, /^sealos_zombie_processes .* \(disabled by metrics\.allowlist\/denylist\)$/m);
+  const switched = runSync(['metrics'], { COLLECTORS_ZOMBIE_METRICS_ZOMBIE_PROCESSES_ENABLED: 'false' });
+  assert.match(
+    switched.stdout,
+    /^sealos_zombie_processes .* \(disabled by collectors\.zombie\.metrics\.zombie_processes\.enabled\)$/m,
+  );
+  assert.doesNotMatch(switched.stdout, /^sealos_lvm_vg_free_bytes .*disabled/m);
   const both = runSync(['metrics', '--metric-allowlist', 'a', '--metric-denylist', 'b']);
   assert.equal(both.status, 1);
   assert.match(both.stderr, /metrics: allowlist and denylist are mutually exclusive/);

@@ -1,5 +1,6 @@
 /**
- * kube-state-metrics' metric allow and deny lists end to end: what a list leaves out is in
+ * kube-state-metrics' metric allow and deny lists and the per-metric switches
+ * (`collectors.<instrument>.metrics.<metric>.enabled`) end to end: what they leave out is in
  * neither /metrics nor the OTLP push, the self-metrics stay, and the `metrics` command says which
  * metrics a config exposes.
  */
@@ -16,6 +17,8 @@ const fixtureProc = fileURLToPath(new URL('../instruments/zombie/testdata/proc',
 for (const [variable, pattern] of [
   ['METRICS_DENYLIST', 'zombie'],
   ['METRICS_ALLOWLIST', '^sealos_lvm_'],
+  // The Collector-style switch of one metric.
+  ['COLLECTORS_ZOMBIE_METRICS_ZOMBIE_PROCESSES_ENABLED', 'false'],
 ] as const) {
   test(`${variable}=${pattern}: the zombie metric is in neither export; the self-metrics are in both`, async (t) => {
     const receiver = await OtlpReceiver.start();

@@ -8,6 +8,7 @@ import { exposedName } from '../telemetry/declaration.js';
 import { patternProblem } from '../telemetry/metric-selection.js';
 import { selfMetrics } from '../telemetry/self-metrics.js';
 import { duration } from './duration.js';
+import { sectionSchema } from './metric-switches.js';
 
 const listenAddress = z
   .string()
@@ -301,10 +302,9 @@ const instrumentNames = instruments.map((definition) => definition.name) as [str
 /** Every instrument's section under `collectors`. */
 export const collectors = z
   .strictObject(
-    Object.fromEntries(instruments.map((definition) => [definition.name, definition.configSchema])) as Record<
-      string,
-      z.ZodType
-    >,
+    Object.fromEntries(
+      instruments.map((definition) => [definition.name, sectionSchema(definition)]),
+    ) as Record<string, z.ZodType>,
   )
   .prefault({});
 

@@ -5,6 +5,7 @@
  * writes.
  */
 import { instruments } from '../../instruments/index.js';
+import { sectionSchema } from '../config/metric-switches.js';
 import { configMarkdown, configRows } from '../config/reference.js';
 import { configSchema } from '../config/schema.js';
 import { type CatalogEntry, catalogMarkdown, metricCatalog } from '../telemetry/catalog.js';
@@ -46,7 +47,7 @@ export function readmeBlocks(): ReadmeBlocks[] {
     ...instruments.map((definition) => {
       const prefix = `collectors.${definition.name}.`;
       const settings = configMarkdown(
-        configRows(definition.configSchema, ['collectors', definition.name]),
+        configRows(sectionSchema(definition), ['collectors', definition.name]),
         prefix,
       );
       const metrics = catalog.filter((entry) => entry.source === definition.name);

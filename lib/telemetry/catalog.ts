@@ -3,7 +3,9 @@
  * README table and the tests that pin names.
  */
 import { instruments } from '../../instruments/index.js';
+import { switchedOn } from '../config/metric-switches.js';
 import { exposedName } from './declaration.js';
+import { type MetricLists, metricSelection } from './metric-selection.js';
 import { sampleNameOf } from './sample-text.js';
 import { selfMetrics } from './self-metrics.js';
 
@@ -15,8 +17,10 @@ export interface CatalogEntry {
   readonly help: string;
   /** `framework` for self-metrics, else the instrument (collector) name. */
   readonly source: string;
-  /** Whether a config's metric lists expose it; absent where no config applies. */
+  /** Whether a config exposes it; absent where no config applies. */
   readonly enabled?: boolean;
+  /** What in the config leaves it out, where it is. */
+  readonly disabledBy?: string;
 }
 
 export function metricCatalog(namespace = 'sealos'): CatalogEntry[] {
@@ -34,6 +38,40 @@ export function metricCatalog(namespace = 'sealos'): CatalogEntry[] {
   ];
 }
 
+/**
+ * The catalog as a config exposes it: each entry enabled or not, and why not (its switch under
+ * `collectors.<instrument>.metrics`, or the allow/deny lists).
+ */
+export function configuredCatalog(
+  collectors: Readonly<Record<string, unknown>>,
+  lists: MetricLists,
+  namespace: string,
+): CatalogEntry[] {
+  const exposed = metricSelection(lists);
+  const byName = new Map(
+    instruments.flatMap((definition) =>
+      definition.metrics.map((declaration) => [
+        sampleNameOf({ exposedName: exposedName(declaration, namespace), declaration }),
+        { definition, declaration },
+      ]),
+    ),
+  );
+  return metricCatalog(namespace).map((entry) => {
+    const declared = byName.get(entry.name);
+    if (declared && !switchedOn(collectors[declared.definition.name], declared.declaration)) {
+      const key = `collectors.${declared.definition.name}.metrics.${declared.declaration.name}.enabled`;
+      return {
+        ...entry,
+        enabled: false,
+        disabledBy: declared.declaration.optIn ? `default: opt-in, set ${key}` : key,
+      };
+    }
+    if (!exposed(entry.name, entry.source === 'framework'))
+      return { ...entry, enabled: false, disabledBy: 'metrics.allowlist/denylist' };
+    return { ...entry, enabled: true };
+  });
+}
+
 export function catalogMarkdown(entries: readonly CatalogEntry[]): string {
   const rows = entries.map(
     (e) =>
@@ -46,7 +84,7 @@ export function catalogText(entries: readonly CatalogEntry[]): string {
   return entries
     .map(
       (e) =>
-        `${e.name} (${e.type}, unit ${e.unit}) {${e.labels.join(', ')}} [${e.source}]${e.enabled === false ? ' (disabled by metrics.allowlist/denylist)' : ''}\n    ${e.help}`,
+        `${e.name} (${e.type}, unit ${e.unit}) {${e.labels.join(', ')}} [${e.source}]${e.enabled === false ? ` (disabled by ${e.disabledBy ?? 'the config'})` : ''}\n    ${e.help}`,
     )
     .join('\n');
 }

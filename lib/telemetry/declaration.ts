@@ -24,6 +24,11 @@ export interface MetricDeclaration {
    * as `instance` itself, and refuses a metric whose points carry an `instance` of their own.
    */
   readonly resourceLabels?: readonly string[];
+  /**
+   * Off unless `collectors.<instrument>.metrics.<name>.enabled` is true, as a Collector
+   * receiver's optional metrics (lib/config/metric-switches.ts).
+   */
+  readonly optIn?: boolean;
 }
 
 /** A declaration with the name it is exposed under in one pipeline. */

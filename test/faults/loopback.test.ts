@@ -3,23 +3,14 @@
  * beyond loopback: by default, and whatever the config asks.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { App } from '../../lib/app.js';
 import { buildConfig, type ConfigError } from '../../lib/config/load.js';
 import { harnessLogs } from '../support/app.js';
+import { freePorts } from '../support/peer-process.js';
 
 const fixtureProc = fileURLToPath(new URL('../../instruments/zombie/testdata/proc', import.meta.url));
-
-/** A port free on 127.0.0.1 right now (pprof takes a port, not an address). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('by default the debug and profiling servers listen on 127.0.0.1 only', async (t) => {
   const defaults = buildConfig({}, {}).config;
@@ -33,9 +24,9 @@ test('by default the debug and profiling servers listen on 127.0.0.1 only', asyn
       COLLECTORS_ZOMBIE_PROC_PATH: fixtureProc,
       DEBUG_SERVER_ENABLED: 'true',
       // The original's `port` key: the port on the default host.
-      DEBUG_SERVER_PORT: String(await freePort()),
+      DEBUG_SERVER_PORT: String((await freePorts(1))[0]),
       PPROF_ENABLED: 'true',
-      PPROF_PORT: String(await freePort()),
+      PPROF_PORT: String((await freePorts(1))[0]),
     },
     logs: harnessLogs(),
   });

@@ -6,9 +6,7 @@
  * TokenReview, SubjectAccessReview and RBAC.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,6 +16,7 @@ import { TEST_ADMIN } from '../support/database-servers.js';
 import { eventually, get } from '../support/http.js';
 import { TestApiServer } from '../support/kube/api-server.js';
 import { RealCluster } from '../support/kube/real-cluster.js';
+import { freePorts, startProcess, stopProcess } from '../support/peer-process.js';
 import { peerPath } from '../support/peers.js';
 
 let cluster: RealCluster;
@@ -373,15 +372,6 @@ test("database: KubeBlocks' Cluster CRD installed, discovery by Clusters, a real
   assert.ok(!body.includes(TEST_ADMIN.password));
 });
 
-/** A free loopback port (for a peer that cannot be told to pick one). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** The `kube_customresource_` sample lines of an exposition, sorted, values as numbers. */
 const customResourceLines = (body: string) =>
   body
@@ -426,21 +416,17 @@ spec:
     `server:\n  address: "127.0.0.1:0"\nenabledCollectors: [crds]\nleaderElection:\n  enabled: false\ncollectors:\n  crds:\n    customResourceStateConfigFile: ${file}\n`,
   );
   // kube-state-metrics itself, on the same cluster and document.
-  const port = await freePort();
-  const ksm = spawn(
-    peerPath('kube-state-metrics'),
-    [
-      `--kubeconfig=${cluster.kubeconfigPath}`,
-      '--custom-resource-state-only',
-      `--custom-resource-state-config-file=${file}`,
-      '--host=127.0.0.1',
-      `--port=${port}`,
-      '--telemetry-host=127.0.0.1',
-      `--telemetry-port=${await freePort()}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  t.after(() => ksm.kill());
+  const [port, telemetryPort] = await freePorts(2);
+  const ksm = startProcess(dir, 'kube-state-metrics', peerPath('kube-state-metrics'), [
+    `--kubeconfig=${cluster.kubeconfigPath}`,
+    '--custom-resource-state-only',
+    `--custom-resource-state-config-file=${file}`,
+    '--host=127.0.0.1',
+    `--port=${port}`,
+    '--telemetry-host=127.0.0.1',
+    `--telemetry-port=${telemetryPort}`,
+  ]);
+  t.after(() => stopProcess(ksm));
   const gadget = /^kube_customresource_gadget_replicas\{.*name="g-ksm".*\} 3$/m;
   const theirs = await eventually(
     async () => {
