@@ -298,6 +298,7 @@ export function worldConfig(options: {
       timeout: otlp.timeout,
     },
     enabledCollectors: process.env.BENCH_COLLECTORS?.split(',') ?? world.collectors,
+    ...benchSharding(),
     collectors: {
       zombie: { procPath: join(root, 'instruments/zombie/testdata/proc') },
       lvm: {
@@ -336,6 +337,12 @@ export function worldConfig(options: {
       },
     },
   };
+}
+
+/** BENCH_SHARD=<shard>/<total>: the measured process is that shard of the world. */
+function benchSharding(): { sharding?: { shard: number; totalShards: number } } {
+  const match = /^(\d+)\/(\d+)$/.exec(process.env.BENCH_SHARD ?? '');
+  return match ? { sharding: { shard: Number(match[1]), totalShards: Number(match[2]) } } : {};
 }
 
 /** The memory limit the pod's heap is sized from: the original's for the world's size, or BENCH_LIMIT_MIB. */

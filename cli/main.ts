@@ -27,6 +27,8 @@ interface RunFlags {
   'metric-denylist'?: string[];
   'custom-resource-state-config'?: string;
   'custom-resource-state-config-file'?: string;
+  shard?: number;
+  'total-shards'?: number;
 }
 
 /** A list flag given once comma-separated or several times, as kube-state-metrics takes its lists. */
@@ -56,6 +58,8 @@ function flagOverrides(flags: RunFlags): Override[] {
     flags['custom-resource-state-config-file'],
   );
   add('identity', ['identity'], flags.identity);
+  add('shard', ['sharding', 'shard'], flags.shard);
+  add('total-shards', ['sharding', 'totalShards'], flags['total-shards']);
   if (flags['otlp-endpoint'] !== undefined) {
     add('otlp-endpoint', ['otlp', 'endpoint'], flags['otlp-endpoint']);
     add('otlp-endpoint', ['otlp', 'enabled'], true);
@@ -208,6 +212,11 @@ await yargs(hideBin(process.argv))
         .option('custom-resource-state-config-file', {
           type: 'string',
           describe: 'a file with that document, watched (collectors.crds.customResourceStateConfigFile)',
+        })
+        .option('shard', { type: 'number', describe: "this replica's shard, from 0 (sharding.shard)" })
+        .option('total-shards', {
+          type: 'number',
+          describe: 'split per-object instruments over this many replicas (sharding.totalShards)',
         })
         .option('otlp-endpoint', {
           type: 'string',

@@ -9,6 +9,8 @@ import { switchedOff } from './config/metric-switches.js';
 import type { Clock, CollectionOutcome, Identity, Instrument, InstrumentHealth } from './instrument.js';
 import type { Cluster } from './kube/cluster.js';
 import { leaseNameFor } from './kube/lease.js';
+import { type ShardSpec, shardName } from './kube/shard.js';
+import { shardFromStatefulSet } from './kube/statefulset-shard.js';
 import { LeaderGate } from './leader-gate.js';
 import type { Logger, LogHub } from './log.js';
 import type { MetricDeclaration } from './telemetry/declaration.js';
@@ -94,11 +96,24 @@ async function waitReady(
   if (result === 'timeout') logger.info({ timeoutMs }, 'serving before every collector has its first state');
 }
 
+/** The shard the config gives, or the one this pod's StatefulSet gives under `fromStatefulSet`. */
+async function shardOfConfig(
+  config: LoadedConfig['config'],
+  deps: GenerationDeps,
+): Promise<ShardSpec & { readonly statefulSet?: string }> {
+  const { sharding } = config;
+  if (!sharding.fromStatefulSet) return { shard: sharding.shard, totalShards: sharding.totalShards };
+  if (!deps.cluster) throw new Error('sharding.fromStatefulSet: needs a Kubernetes cluster');
+  return shardFromStatefulSet(deps.cluster, deps.identity.podNamespace, deps.identity.podName);
+}
+
 export class Generation {
   readonly loaded: LoadedConfig;
   readonly pipeline: TelemetryPipeline;
   readonly collections: CollectionRecords;
   readonly number: number;
+  /** This replica's shard; the StatefulSet it came from under `sharding.fromStatefulSet`. */
+  readonly shard: ShardSpec & { readonly statefulSet?: string };
   readonly #instruments: RunningInstrument[];
   readonly #logger: Logger;
 
@@ -109,7 +124,9 @@ export class Generation {
     collections: CollectionRecords,
     instruments: RunningInstrument[],
     logger: Logger,
+    shard: ShardSpec & { readonly statefulSet?: string },
   ) {
+    this.shard = shard;
     this.number = number;
     this.loaded = loaded;
     this.pipeline = pipeline;
@@ -122,6 +139,7 @@ export class Generation {
   static async build(number: number, loaded: LoadedConfig, deps: GenerationDeps): Promise<Generation> {
     const { config } = loaded;
     const logger = deps.logs.child({ generation: number });
+    const shard = await shardOfConfig(config, deps);
     const sender = config.otlp.enabled ? await otlpSender(config.otlp) : undefined;
     const exposed = metricSelection(config.metrics);
     const off = switchedOff(instruments, config.collectors as Record<string, unknown>);
@@ -168,16 +186,18 @@ export class Generation {
           );
         }
         const instrumentLogger = deps.logs.child({ generation: number, collector: name });
+        // A sharded instrument runs on every replica, each with its shard of the objects.
+        const shardedHere = definition.sharded === true && shard.totalShards > 1;
         const context = {
           metrics: pipeline.sink,
-          cluster: deps.cluster,
+          cluster: shardedHere ? deps.cluster?.sharded(shard) : deps.cluster,
           logger: instrumentLogger,
           identity: deps.identity,
           clock: deps.clock,
           recordCollection: (outcome: CollectionOutcome) =>
             collections.record(name, outcome, deps.clock.now()),
         };
-        const elected = config.leaderElection.collectors[name] ?? definition.leaderElection;
+        const elected = !shardedHere && (config.leaderElection.collectors[name] ?? definition.leaderElection);
         const instrument =
           config.leaderElection.enabled && elected && deps.cluster
             ? new LeaderGate(
@@ -204,8 +224,15 @@ export class Generation {
       await pipeline.shutdown().catch(() => undefined);
       throw error;
     }
-    logger.info({ collectors: config.enabledCollectors, otlp: config.otlp.enabled }, 'generation started');
-    return new Generation(number, loaded, pipeline, collections, running, logger);
+    logger.info(
+      {
+        collectors: config.enabledCollectors,
+        otlp: config.otlp.enabled,
+        ...(shardName(shard) ? { shard: shardName(shard) } : {}),
+      },
+      'generation started',
+    );
+    return new Generation(number, loaded, pipeline, collections, running, logger, shard);
   }
 
   health(): Record<string, InstrumentHealth> {

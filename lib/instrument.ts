@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { ResourceRef, Subscription, Transform, WatchScope } from './kube/informer.js';
+import type { ApiObject, ResourceRef, Subscription, Transform, WatchScope } from './kube/informer.js';
 import type { Labels, MetricDeclaration } from './telemetry/declaration.js';
 
 export type { Logger } from 'pino';
@@ -79,13 +79,28 @@ export interface CollectionOutcome {
   readonly error?: Error;
 }
 
+export interface SubscribeOptions {
+  /**
+   * What places an object in a shard (`uid`: its own UID, as kube-state-metrics shards): under
+   * `sharding`, the subscription of a `sharded` instrument holds only this replica's shard of the
+   * objects. Lookups every shard needs (Secrets, Services, CRDs) leave it unset.
+   */
+  readonly shardBy?: 'uid' | ((object: ApiObject) => string | undefined);
+}
+
 /** The cluster, for instruments that declare `needsCluster`. */
 export interface ClusterAccess {
   /**
    * Subscribes to the shared informer of a resource and scope. `name` identifies the transform:
    * subscriptions with the same name share one store (use `<instrument>.<purpose>`).
    */
-  subscribe<T>(ref: ResourceRef, scope: WatchScope, name: string, transform: Transform<T>): Subscription<T>;
+  subscribe<T>(
+    ref: ResourceRef,
+    scope: WatchScope,
+    name: string,
+    transform: Transform<T>,
+    options?: SubscribeOptions,
+  ): Subscription<T>;
   /** One GET against the API (e.g. metrics.k8s.io); throws KubeApiError on a non-2xx answer. */
   get<T>(path: string, signal?: AbortSignal): Promise<T>;
 }
@@ -128,6 +143,11 @@ export interface InstrumentDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly leaderElection: boolean;
   /** The framework refuses to start it without a cluster, with a message saying how to give one. */
   readonly needsCluster: boolean;
+  /**
+   * Its series are per object of watches it marks `shardBy`: under `sharding` with more than one
+   * shard it runs on every replica, without leader election, each holding its shard's objects.
+   */
+  readonly sharded?: boolean;
   readonly configSchema: Schema;
   readonly metrics: readonly MetricDeclaration[];
   /**

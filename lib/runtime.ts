@@ -12,6 +12,7 @@ import { Generation, type GenerationDeps } from './generation.js';
 import { buildResource, resolveIdentity } from './identity.js';
 import type { Clock, Identity } from './instrument.js';
 import { Cluster } from './kube/cluster.js';
+import type { Subscription } from './kube/informer.js';
 import type { Logger, LogHub } from './log.js';
 import { ExportRecord, ReloadRecord } from './telemetry/self-metrics.js';
 
@@ -54,6 +55,10 @@ export class Runtime {
   readonly #exiting: { value: boolean };
   #current: Generation;
   #watch: FileWatch | undefined;
+  /** The StatefulSet whose replicas are the shard count (`sharding.fromStatefulSet`), watched. */
+  #statefulSet: { readonly name: string; readonly subscription: Subscription<number> } | undefined;
+  /** Set when the shard count changed: the next reload rebuilds though the config did not change. */
+  #reshard = false;
   /** The files the running config names (keys marked `file`), and their watch. */
   #namedFiles: { readonly paths: string; readonly watch: FileWatch } | undefined;
   #reloading: Promise<boolean> | undefined;
@@ -119,6 +124,7 @@ export class Runtime {
     }
     runtime.#watch = watch;
     await runtime.#watchNamedFiles(runtime.#current.loaded.files);
+    runtime.#followStatefulSet();
     if (changedWhileStarting) void runtime.reload();
     return runtime;
   }
@@ -183,7 +189,9 @@ export class Runtime {
     } catch (error) {
       return this.#rejected(error, 'config rejected, previous config keeps serving');
     }
-    if (loaded.hash === this.#current.loaded.hash) {
+    const reshard = this.#reshard;
+    this.#reshard = false;
+    if (loaded.hash === this.#current.loaded.hash && !reshard) {
       // E.g. a rejected edit was reverted: the file and the running config agree again.
       this.reloads.lastSuccessful = true;
       this.#logger.info('config file changed but the effective config did not');
@@ -215,7 +223,37 @@ export class Runtime {
     }
     await previous.shutdown();
     await this.#watchNamedFiles(loaded.files);
+    this.#followStatefulSet();
     return true;
+  }
+
+  /** Under `sharding.fromStatefulSet`, a scale of the StatefulSet rebuilds with the new count. */
+  #followStatefulSet(): void {
+    const name = this.#current.shard.statefulSet;
+    if (this.#statefulSet?.name === name) return;
+    this.#statefulSet?.subscription.close();
+    this.#statefulSet = undefined;
+    if (!name || !this.cluster || this.#stopped) return;
+    const subscription = this.cluster.subscribe(
+      { group: 'apps', version: 'v1', resource: 'statefulsets' },
+      { namespace: this.identity.podNamespace, fieldSelector: `metadata.name=${name}` },
+      'runtime.sharding',
+      (object) => {
+        const replicas = (object.spec as { replicas?: unknown } | undefined)?.replicas;
+        return typeof replicas === 'number' && Number.isInteger(replicas) && replicas >= 1 ? replicas : 1;
+      },
+    );
+    subscription.onChange(() => {
+      const [replicas] = subscription.items.values();
+      if (replicas === undefined || replicas === this.#current.shard.totalShards) return;
+      this.#logger.info(
+        { statefulSet: name, from: this.#current.shard.totalShards, to: replicas },
+        'StatefulSet scaled: sharding again',
+      );
+      this.#reshard = true;
+      void this.reload();
+    });
+    this.#statefulSet = { name, subscription };
   }
 
   /** Watches the files a config names for their content, as the config file is watched. */
@@ -245,6 +283,8 @@ export class Runtime {
     this.#watch?.close();
     this.#namedFiles?.watch.close();
     this.#namedFiles = undefined;
+    this.#statefulSet?.subscription.close();
+    this.#statefulSet = undefined;
     await this.#reloading;
     await this.#current.shutdown();
     await this.cluster?.stop();

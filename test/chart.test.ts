@@ -17,7 +17,7 @@ import {
   PrometheusRule,
   ServiceMonitor,
 } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
-import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
+import { DaemonSet, Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import {
   ClusterRole,
   ClusterRoleBinding,
@@ -39,6 +39,7 @@ type KubeObject = any;
 
 const VALIDATORS: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
   'apps/v1/DaemonSet': DaemonSet,
   'v1/ConfigMap': ConfigMap,
   'v1/Service': Service,
@@ -222,6 +223,57 @@ test('Deployment with every scrape resource, database and crds RBAC, secrets fro
   assert.match(find(objects, 'ConfigMap').data['config.yaml'], /dsn: \$\{env:ACCOUNTS_DSN\}/);
 });
 
+test('StatefulSet mode shards by ordinal; a Custom Resource State document gets CRD discovery and its groups', async () => {
+  const objects = await render({
+    deploymentMode: 'statefulset',
+    replicaCount: 3,
+    enabledCollectors: ['pod', 'crds'],
+    rbac: { extraRules: [{ apiGroups: ['other.io'], resources: ['widgets'], verbs: ['list', 'watch'] }] },
+    collectors: {
+      crds: {
+        customResourceStateConfig: {
+          kind: 'CustomResourceStateMetrics',
+          spec: {
+            resources: [
+              {
+                groupVersionKind: { group: 'myteam.io', version: '*', kind: '*' },
+                metrics: [
+                  {
+                    name: 'foo_info',
+                    each: { type: 'Info', info: { labelsFromPath: { n: ['metadata', 'name'] } } },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
+  validateAll(objects);
+  const statefulSet = find(objects, 'StatefulSet');
+  assert.equal(statefulSet.spec.replicas, 3);
+  assert.equal(statefulSet.spec.podManagementPolicy, 'Parallel');
+  const env = statefulSet.spec.template.spec.containers[0].env;
+  assert.equal(env.find((e: KubeObject) => e.name === 'SHARDING_FROM_STATEFUL_SET')?.value, 'true');
+  const sharding = find(objects, 'Role', '-sharding');
+  assert.deepEqual(
+    sharding.rules.map(
+      (rule: KubeObject) => `${rule.apiGroups[0] || 'core'}/${rule.resources[0]}:${rule.verbs.join(',')}`,
+    ),
+    ['core/pods:get', 'apps/statefulsets:get,list,watch'],
+  );
+  const granted = rules(objects);
+  for (const rule of [
+    'apiextensions.k8s.io/customresourcedefinitions:list,watch',
+    'myteam.io/*:list,watch',
+    'other.io/widgets:list,watch',
+  ])
+    assert.ok(granted.includes(rule), `${rule} in ${granted.join(' ')}`);
+  // The ConfigMap's document loads through our own loader, as the pod would load it.
+  assert.equal(loadedConfig(objects).enabledCollectors.join(), 'pod,crds');
+});
+
 test('lvm in DaemonSet mode gets the node devices and a privileged container; TLS and auth can be off', async () => {
   const objects = await render({
     enabledCollectors: ['lvm'],
@@ -279,8 +331,8 @@ test('bad values fail the render with the value named; the schemas catch a bad o
   };
   assert.throws(() => validateAll([broken]), /replicas must be integer/);
   assert.match(
-    await renderError({ deploymentMode: 'statefulset' }),
-    /deploymentMode: must be deployment or daemonset \(got "statefulset"\)/,
+    await renderError({ deploymentMode: 'replicaset' }),
+    /deploymentMode: must be deployment, daemonset or statefulset \(got "replicaset"\)/,
   );
   assert.match(await renderError({ podMonitor: { enabled: true } }), /podMonitor.authorization.name/);
   assert.match(

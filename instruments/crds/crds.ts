@@ -85,6 +85,7 @@ function createCrds(context: InstrumentContext, config: CrdsConfig) {
         scope,
         `crds.${entry.name}.${digest}`,
         transform,
+        { shardBy: 'uid' },
       ),
     );
     for (const subscription of subscriptions) {
@@ -195,6 +196,7 @@ export const crds = defineInstrument({
   summary:
     'Metrics from any resource by configuration: info, gauge, count, string_state, map_state, map_gauge, conditions',
   leaderElection: true,
+  sharded: true,
   needsCluster: true,
   configSchema: crdsConfig,
   // The metrics are defined by configuration; `configuredMetrics` names them for validation.

@@ -98,6 +98,7 @@ export function watchCustomResourceState(context: InstrumentContext, document: K
       {},
       `crds.ksm.${digest}.${index}.${kind.version}.${kind.kind}`,
       (object) => objectFamilies(families, object),
+      { shardBy: 'uid' },
     );
     const errorLogV = new Map(families.map((family) => [family.name, family.errorLogV]));
     subscription.onChange((type, key) => {

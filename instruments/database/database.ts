@@ -120,7 +120,9 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
 
   const byClusters = config.discovery === 'clusters';
   const clusters = byClusters
-    ? scopes.map((scope) => cluster.subscribe(clustersRef, scope, 'database.clusters', leanCluster))
+    ? scopes.map((scope) =>
+        cluster.subscribe(clustersRef, scope, 'database.clusters', leanCluster, { shardBy: 'uid' }),
+      )
     : [];
   const secrets = byClusters
     ? scopes.map((scope) =>
@@ -148,6 +150,8 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
             },
             'database.credentials',
             leanCredentials,
+            // In the original's discovery each Secret is a database.
+            { shardBy: 'uid' },
           ),
         })),
       );
@@ -355,6 +359,7 @@ export const database = defineInstrument({
   summary:
     'Connectivity of KubeBlocks databases (MySQL, PostgreSQL, MongoDB, Redis): preflight, then connect + ping',
   leaderElection: true,
+  sharded: true,
   needsCluster: true,
   configSchema: databaseConfig,
   metrics: databaseMetrics,

@@ -11,7 +11,7 @@ import {
 } from '../../lib/instrument.js';
 import { type ImagepullConfig, imagepullConfig } from './config.js';
 import { imagePullFailures, imagePullSlow, imagepullMetrics } from './metrics.js';
-import { type LeanPod, leanPod, leanPullEvent, type PullEvent } from './pods.js';
+import { eventPodUid, type LeanPod, leanPod, leanPullEvent, type PullEvent } from './pods.js';
 import {
   BACK_OFF,
   classifyPullFailure,
@@ -160,7 +160,9 @@ function createImagepull(context: InstrumentContext, config: ImagepullConfig) {
   if (!cluster) throw new Error('the imagepull collector needs a cluster');
   const scopes: WatchScope[] =
     config.namespaces.length === 0 ? [{}] : config.namespaces.map((namespace) => ({ namespace }));
-  const pods = scopes.map((scope) => cluster.subscribe(PODS, scope, 'imagepull.waiting', leanPod));
+  const pods = scopes.map((scope) =>
+    cluster.subscribe(PODS, scope, 'imagepull.waiting', leanPod, { shardBy: 'uid' }),
+  );
   const events: Subscription<PullEvent | null>[] = config.useEvents
     ? scopes.map((scope) =>
         cluster.subscribe<PullEvent | null>(
@@ -168,6 +170,8 @@ function createImagepull(context: InstrumentContext, config: ImagepullConfig) {
           { ...scope, fieldSelector: 'involvedObject.kind=Pod' },
           'imagepull.pull-events',
           leanPullEvent,
+          // An event goes with its pod, to the pod's shard.
+          { shardBy: eventPodUid },
         ),
       )
     : [];
@@ -226,6 +230,7 @@ export const imagepull = defineInstrument({
   name: 'imagepull',
   summary: 'Containers that cannot get their image (classified reason) and image pulls past a threshold',
   leaderElection: true,
+  sharded: true,
   needsCluster: true,
   configSchema: imagepullConfig,
   metrics: imagepullMetrics,

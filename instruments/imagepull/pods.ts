@@ -77,6 +77,12 @@ export function leanPod(object: ApiObject): LeanPod {
 
 const PULL_REASONS = new Set(['Pulling', 'Pulled', 'Failed']);
 
+/** The UID of the pod an event is about: under sharding, the event goes to its pod's shard. */
+export function eventPodUid(object: ApiObject): string | undefined {
+  const uid = (object.involvedObject as { uid?: unknown } | undefined)?.uid;
+  return typeof uid === 'string' ? uid : undefined;
+}
+
 /** A kubelet pull event of a Pod's container; null for every other event (not kept). */
 export function leanPullEvent(object: ApiObject): PullEvent | null {
   const reason = text(object.reason);

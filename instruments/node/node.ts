@@ -35,7 +35,7 @@ export function nodesWithMetrics(list: NodeMetricsList, nowMs: number, maxAgeMs:
 function createNode(context: InstrumentContext, config: NodeConfig) {
   const cluster = context.cluster;
   if (!cluster) throw new Error('the node collector needs a cluster');
-  const nodes = cluster.subscribe(NODES, {}, 'node.conditions', leanNode);
+  const nodes = cluster.subscribe(NODES, {}, 'node.conditions', leanNode, { shardBy: 'uid' });
   const health = config.strictConditions ? strictHealth : originalHealth;
   /**
    * Per Ready node at the last successful read, whether it had NodeMetrics. As the original, a
@@ -112,6 +112,7 @@ export const node = defineInstrument({
   name: 'node',
   summary: 'Node health, abnormal conditions and kubelet metrics availability',
   leaderElection: true,
+  sharded: true,
   needsCluster: true,
   configSchema: nodeConfig,
   metrics: nodeMetrics,

@@ -47,7 +47,7 @@ function createPod(context: InstrumentContext, config: PodConfig) {
   const scopes =
     config.namespaces.length === 0 ? [{}] : config.namespaces.map((namespace) => ({ namespace }));
   const subscriptions: Subscription<PodRestarts>[] = scopes.map((scope) =>
-    cluster.subscribe(PODS, scope, 'pod.restarts', podRestarts),
+    cluster.subscribe(PODS, scope, 'pod.restarts', podRestarts, { shardBy: 'uid' }),
   );
   let synced = false;
   const allSynced = Promise.all(subscriptions.map((s) => s.synced())).then(() => {
@@ -82,6 +82,7 @@ export const pod = defineInstrument({
   name: 'pod',
   summary: 'Containers whose restart count reached restartThreshold',
   leaderElection: true,
+  sharded: true,
   needsCluster: true,
   configSchema: podConfig,
   metrics: podMetrics,

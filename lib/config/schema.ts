@@ -188,6 +188,26 @@ const metrics = z
     message: 'allowlist and denylist are mutually exclusive: set one of them',
   });
 
+const sharding = z
+  .strictObject({
+    totalShards: z.number().int().min(1).max(10_000).default(1).meta({
+      description:
+        "kube-state-metrics' `--total-shards` (also a flag here): the per-object instruments (pod, imagepull, crds, database, node) split their objects over this many replicas by a hash of each object's UID, as kube-state-metrics does; 1 is no sharding.",
+    }),
+    shard: z.number().int().min(0).default(0).meta({
+      description: "kube-state-metrics' `--shard` (also a flag here): this replica's shard, from 0.",
+    }),
+    fromStatefulSet: z.boolean().default(false).meta({
+      description:
+        "kube-state-metrics' automatic sharding: the shard is the ordinal of this pod (`POD_NAME`, `POD_NAMESPACE`) in its StatefulSet and the count its replicas, followed when the StatefulSet is scaled. `shard` and `totalShards` are then ignored.",
+    }),
+  })
+  .prefault({})
+  .refine((config) => config.fromStatefulSet || config.shard < config.totalShards, {
+    message: 'shard must be less than totalShards',
+    path: ['shard'],
+  });
+
 const leaderElection = z
   .strictObject({
     enabled: z.boolean().default(true).meta({
@@ -349,6 +369,7 @@ export const configSchema = z
     kubernetes,
     metrics,
     leaderElection,
+    sharding,
     logging,
     performance,
     otlp,

@@ -4,11 +4,12 @@
  */
 import type { Env } from '../config/env.js';
 import type { Config } from '../config/schema.js';
-import type { ClusterAccess } from '../instrument.js';
+import type { ClusterAccess, SubscribeOptions } from '../instrument.js';
 import type { Logger } from '../log.js';
 import { KubeClient } from './client.js';
 import { connectCluster, type InClusterOptions } from './connection.js';
 import {
+  type ApiObject,
   DEFAULT_INFORMER_OPTIONS,
   InformerHub,
   type ResourceRef,
@@ -16,6 +17,7 @@ import {
   type Transform,
   type WatchScope,
 } from './informer.js';
+import { type ShardSpec, shardOf } from './shard.js';
 
 export class Cluster implements ClusterAccess {
   readonly client: KubeClient;
@@ -51,8 +53,38 @@ export class Cluster implements ClusterAccess {
     return new Cluster(client, hub, access.source);
   }
 
-  subscribe<T>(ref: ResourceRef, scope: WatchScope, name: string, transform: Transform<T>): Subscription<T> {
+  /** Every object, whatever `shardBy` says (one shard). */
+  subscribe<T>(
+    ref: ResourceRef,
+    scope: WatchScope,
+    name: string,
+    transform: Transform<T>,
+    _options?: SubscribeOptions,
+  ): Subscription<T> {
     return this.hub.subscribe(ref, scope, name, transform);
+  }
+
+  /**
+   * The cluster as one shard sees it: a subscription marked `shardBy` holds the objects of
+   * `spec.shard` only, in a store of its own (the informer, and its list and watch, is shared).
+   */
+  sharded(spec: ShardSpec): ClusterAccess {
+    if (spec.totalShards <= 1) return this;
+    return {
+      subscribe: (ref, scope, name, transform, options) => {
+        const shardBy = options?.shardBy;
+        if (!shardBy) return this.hub.subscribe(ref, scope, name, transform);
+        const keyOf = shardBy === 'uid' ? (object: ApiObject) => object.metadata.uid : shardBy;
+        return this.hub.subscribe(
+          ref,
+          scope,
+          `${name}#shard-${spec.shard}-of-${spec.totalShards}`,
+          transform,
+          (object) => shardOf(keyOf(object) ?? '', spec.totalShards) === spec.shard,
+        );
+      },
+      get: (path, signal) => this.get(path, signal),
+    };
   }
 
   get<T>(path: string, signal?: AbortSignal): Promise<T> {

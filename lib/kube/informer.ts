@@ -29,6 +29,7 @@ export interface ApiObject {
     readonly name: string;
     readonly namespace?: string;
     readonly resourceVersion?: string;
+    readonly uid?: string;
   };
   readonly [key: string]: unknown;
 }
@@ -84,7 +85,11 @@ class Store<T> {
   readonly items = new Map<string, T>();
   readonly listeners = new Set<ChangeListener>();
   users = 0;
-  constructor(readonly transform: Transform<T>) {}
+  constructor(
+    readonly transform: Transform<T>,
+    /** Which objects this store holds (a shard's); all without. */
+    readonly keep?: (object: ApiObject) => boolean,
+  ) {}
 }
 
 /** A consumer's view: its transformed objects and change notifications. */
@@ -144,10 +149,14 @@ export class Informer {
   }
 
   /** Subscribes under a transform name; the same name shares one store. */
-  subscribe<T>(name: string, transform: Transform<T>): Subscription<T> {
+  subscribe<T>(
+    name: string,
+    transform: Transform<T>,
+    keep?: (object: ApiObject) => boolean,
+  ): Subscription<T> {
     let store = this.#stores.get(name) as Store<T> | undefined;
     if (!store) {
-      store = new Store(transform);
+      store = new Store(transform, keep);
       this.#stores.set(name, store as Store<unknown>);
       // A store born after the list has nothing in it: list again to fill it.
       if (this.hasSynced) this.#relistSoon();
@@ -301,7 +310,10 @@ export class Informer {
           malformed += 1;
           continue;
         }
-        for (const [index, store] of stores.entries()) fresh[index]?.set(key, store.transform(item));
+        for (const [index, store] of stores.entries()) {
+          if (store.keep && !store.keep(item)) continue;
+          fresh[index]?.set(key, store.transform(item));
+        }
       }
       if (malformed > 0) {
         this.#logger.warn(
@@ -375,6 +387,8 @@ export class Informer {
       return;
     }
     for (const store of this.#stores.values()) {
+      // Another shard's object: this store never held it (its UID, and so its shard, is fixed).
+      if (store.keep && !store.keep(item)) continue;
       if (type === 'DELETED') store.items.delete(key);
       else store.items.set(key, store.transform(item));
       for (const listener of store.listeners) listener(type === 'DELETED' ? 'delete' : 'upsert', key);
@@ -396,7 +410,13 @@ export class InformerHub {
     this.#options = options;
   }
 
-  subscribe<T>(ref: ResourceRef, scope: WatchScope, name: string, transform: Transform<T>): Subscription<T> {
+  subscribe<T>(
+    ref: ResourceRef,
+    scope: WatchScope,
+    name: string,
+    transform: Transform<T>,
+    keep?: (object: ApiObject) => boolean,
+  ): Subscription<T> {
     const key = JSON.stringify([
       ref.group,
       ref.version,
@@ -412,7 +432,7 @@ export class InformerHub {
       this.#informers.set(key, informer);
     }
     // Subscribe before starting, so the first list already fills this consumer's store.
-    const subscription = informer.subscribe(name, transform);
+    const subscription = informer.subscribe(name, transform, keep);
     if (created) informer.start();
     const owner = informer;
     return {

@@ -448,6 +448,65 @@ spec:
   await until(ours, /name="g-ksm"/, false);
 });
 
+test("sharding from a StatefulSet, as kube-state-metrics' autosharding: each pod's ordinal of the replicas, again when it is scaled", async () => {
+  await cluster.namespace('shards');
+  const statefulSet = (await cluster.create('/apis/apps/v1/namespaces/shards/statefulsets', {
+    metadata: { name: 'ssm' },
+    spec: {
+      replicas: 2,
+      serviceName: 'ssm',
+      selector: { matchLabels: { app: 'ssm' } },
+      template: {
+        metadata: { labels: { app: 'ssm' } },
+        spec: { containers: [{ name: 'ssm', image: 'ssm:1' }] },
+      },
+    },
+  })) as { metadata: { uid: string } };
+  // No controller runs here: the pods are made as the StatefulSet controller makes them.
+  for (const ordinal of [0, 1]) {
+    await cluster.create('/api/v1/namespaces/shards/pods', {
+      metadata: {
+        name: `ssm-${ordinal}`,
+        labels: { app: 'ssm' },
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'StatefulSet',
+            name: 'ssm',
+            uid: statefulSet.metadata.uid,
+            controller: true,
+          },
+        ],
+      },
+      spec: { containers: [{ name: 'ssm', image: 'ssm:1' }] },
+    });
+  }
+  const replica = (ordinal: number) =>
+    startApp(
+      'server:\n  address: "127.0.0.1:0"\nenabledCollectors: [pod]\nsharding:\n  fromStatefulSet: true\n',
+      harnessLogs(),
+      { POD_NAME: `ssm-${ordinal}`, POD_NAMESPACE: 'shards' },
+    );
+  const [first, second] = [await replica(0), await replica(1)];
+  assert.deepEqual(
+    [first.runtime.current.shard, second.runtime.current.shard],
+    [
+      { shard: 0, totalShards: 2, statefulSet: 'ssm' },
+      { shard: 1, totalShards: 2, statefulSet: 'ssm' },
+    ],
+  );
+  await cluster.patch('/apis/apps/v1/namespaces/shards/statefulsets/ssm', { spec: { replicas: 3 } });
+  await eventually(
+    async () =>
+      first.runtime.current.shard.totalShards === 3 && second.runtime.current.shard.totalShards === 3
+        ? true
+        : undefined,
+    15_000,
+    'both replicas sharding over 3 after the scale',
+  );
+  assert.equal(second.runtime.current.shard.shard, 1);
+});
+
 test('410 Gone after etcd compaction and an API server restart: the informers relist and see changes', async () => {
   // Without leader election, so that the informers live through the restart (a lease not renewed
   // while the API server is down would hand the instrument over, and it would start afresh).
