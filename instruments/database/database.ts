@@ -303,6 +303,7 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
       const fresh = new Map<string, CheckResult>();
       for (const result of await Promise.all(checks)) fresh.set(`${result.namespace}/${result.name}`, result);
       results = fresh;
+      forgetCurrent();
       const failed = [...fresh.values()].filter((r) => !r.connected).length;
       context.logger.info(
         { total: fresh.size, available: fresh.size - failed, unavailable: failed },
@@ -312,8 +313,19 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     },
   });
 
+  // Six metrics read the current results on each collection; they change only with a run or
+  // with the objects that discover databases (10k lookups six times a scrape cost ~60 ms at L).
+  let currentCache: ResultEntry[] | undefined;
+  const forgetCurrent = () => {
+    currentCache = undefined;
+  };
+  for (const subscription of byClusters ? clusters : typedSecrets.map((typed) => typed.subscription))
+    subscription.onChange(forgetCurrent);
   /** Results of databases that still exist, by `namespace/name`. */
-  const current = () => currentEntries(results, stillThere);
+  const current = () => {
+    currentCache ??= currentEntries(results, stillThere);
+    return currentCache;
+  };
 
   context.metrics.observeObjects(databaseConnectivity, current, (r, observe) =>
     observe(r.connected ? 1 : 0, { namespace: r.namespace, database: r.name, type: r.type }),

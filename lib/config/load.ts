@@ -328,11 +328,15 @@ export function buildConfig(fileTree: Tree, env: Env, flags: readonly Override[]
   if (config.logging.debug) config.logging.level = 'debug';
   if (config.debugServer.port !== undefined)
     config.debugServer.address = `127.0.0.1:${config.debugServer.port}`;
-  const files = filePaths(configSchema)
+  namedFilePaths ??= filePaths(configSchema);
+  const files = namedFilePaths
     .map((path) => valueAt(config, path))
     .filter((value): value is string => typeof value === 'string' && value !== '');
   return { config, input, hash: hashWithFiles(canonicalHash(config), files), files };
 }
+
+/** The keys marked `file`, read from the schema once. */
+let namedFilePaths: string[][] | undefined;
 
 /** A change in a named file's content is a change of the config (a read error counts as content). */
 function hashWithFiles(configHash: string, files: readonly string[]): string {
