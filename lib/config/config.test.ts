@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { otlpTargetUrl } from '../telemetry/otlp-target.js';
 import { envLeaves, otelEnvOverrides, upperSnake } from './env.js';
-import { buildConfig, ConfigError, loadConfig, parseYaml } from './load.js';
+import { buildConfig, ConfigError, canonicalJson, loadConfig, parseYaml } from './load.js';
 import { dsnPassword, redact, safeErrorLine } from './redact.js';
 import { configSchema } from './schema.js';
 
@@ -395,4 +395,25 @@ test('error lines for health and logs: first line, bounded, secrets and URL pass
   assert.match(line, /reader:<redacted>@/);
   assert.equal(safeErrorLine(new Error('x'.repeat(1000))).length, 300);
   assert.equal(safeErrorLine('plain string'), 'plain string');
+});
+
+test('the canonical form of a config is JSON.stringify with every mapping sorted', () => {
+  const reference = (value: unknown) =>
+    JSON.stringify(value, (_key, child: unknown) =>
+      typeof child === 'object' && child !== null && !Array.isArray(child)
+        ? Object.fromEntries(Object.entries(child).sort(([a], [b]) => (a < b ? -1 : 1)))
+        : child,
+    );
+  const when = new Date(0);
+  const cases: unknown[] = [
+    { b: 1, a: [3, { d: null, c: undefined }, undefined, Number.NaN], '10': 'x', '9': 'y', '01': 'z' },
+    { nested: { z: { y: { x: [{ b: 2, a: 1 }] } } }, s: 'quote "and" \\ \n', neg: -0, big: 1e21, tiny: 5e-7 },
+    { when, fn: () => 1, list: [() => 1, Symbol('s')], ['__proto__']: { b: 1, a: 2 } },
+    JSON.parse('{"__proto__": {"z": 1, "a": 2}, "4294967295": 1, "4294967294": 2}'),
+    [],
+    'text',
+    42,
+    null,
+  ];
+  for (const value of cases) assert.equal(canonicalJson(value), reference(value), JSON.stringify(value));
 });

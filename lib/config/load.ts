@@ -286,11 +286,61 @@ function parseTree(text: string, fileName: string): Tree {
   return value;
 }
 
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+const isArrayIndex = (key: string) => {
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57 && ARRAY_INDEX.test(key) && Number(key) < 4_294_967_295;
+};
+
+/**
+ * `JSON.stringify(value)` with every mapping's keys sorted, written directly: the text
+ * `JSON.stringify` gives with a replacer that rebuilds each mapping sorted (where an engine puts
+ * array-index keys first, in numeric order), without building those copies. A 100k-user config
+ * spent ~0.5 s of each load in them.
+ */
+export function canonicalJson(input: unknown): string | undefined {
+  let value = input;
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  )
+    value = (value as { toJSON(): unknown }).toJSON();
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      throw new TypeError('a BigInt has no JSON form');
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item) ?? 'null').join(',')}]`;
+      const record = value as Record<string, unknown>;
+      let keys = Object.keys(record).sort((a, b) => (a < b ? -1 : 1));
+      if (keys.some(isArrayIndex)) {
+        const indexes = keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+        keys = [...indexes, ...keys.filter((key) => !isArrayIndex(key))];
+      }
+      let text = '{';
+      for (const key of keys) {
+        const child = canonicalJson(record[key]);
+        if (child === undefined) continue;
+        text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${child}`;
+      }
+      return `${text}}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
 export function canonicalHash(value: unknown): string {
-  const canonical = JSON.stringify(value, (_key, child: unknown) =>
-    isTree(child) ? Object.fromEntries(Object.entries(child).sort(([a], [b]) => (a < b ? -1 : 1))) : child,
-  );
-  return createHash('sha256').update(canonical).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(value) ?? '')
+    .digest('hex');
 }
 
 /** Builds and validates a config from a parsed YAML tree and overrides; throws ConfigError. */
