@@ -169,11 +169,7 @@ async function listMetrics(format: string, flags: RunFlags): Promise<void> {
   } catch (error) {
     failConfig(error);
   }
-  const catalog = configuredCatalog(
-    config.collectors as Record<string, unknown>,
-    config.metrics,
-    config.metrics.namespace,
-  );
+  const catalog = configuredCatalog(config);
   const out =
     format === 'json'
       ? JSON.stringify(catalog, null, 2)

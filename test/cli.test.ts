@@ -193,6 +193,48 @@ test('metrics shows what the metric lists and switches expose: flags, environmen
   assert.match(both.stderr, /metrics: allowlist and denylist are mutually exclusive/);
 });
 
+test('metrics --config lists the metrics the config defines: a Custom Resource State document', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-cli-crs-'));
+  const document = join(dir, 'crs.yaml');
+  await writeFile(
+    document,
+    'kind: CustomResourceStateMetrics\nspec:\n  resources:\n    - groupVersionKind: {group: myteam.io, version: v1, kind: Foo}\n      metrics:\n        - name: uptime\n          help: Foo uptime\n          each: {type: Gauge, gauge: {path: [status, uptime]}}\n',
+  );
+  const listed = (args: string[]) => {
+    const result = runSync(['metrics', '--format', 'json', ...args]);
+    assert.equal(result.status, 0, result.stderr);
+    return (
+      JSON.parse(result.stdout) as { name: string; source: string; enabled: boolean; disabledBy?: string }[]
+    ).find((entry) => entry.name === 'kube_customresource_uptime');
+  };
+  const config = join(dir, 'config.yaml');
+  await writeFile(
+    config,
+    `enabledCollectors: [crds]\ncollectors:\n  crds:\n    customResourceStateConfigFile: ${document}\n`,
+  );
+  assert.deepEqual(
+    { ...listed(['--config', config]) },
+    {
+      name: 'kube_customresource_uptime',
+      type: 'gauge',
+      unit: '{value}',
+      labels: [],
+      help: 'Foo uptime',
+      source: 'crds (configured)',
+      enabled: true,
+    },
+  );
+  assert.equal(
+    listed(['--config', config, '--metric-denylist', 'uptime'])?.disabledBy,
+    'metrics.allowlist/denylist',
+  );
+  await writeFile(
+    join(dir, 'off.yaml'),
+    `collectors:\n  crds:\n    customResourceStateConfigFile: ${document}\n`,
+  );
+  assert.equal(listed(['--config', join(dir, 'off.yaml')])?.disabledBy, 'enabledCollectors');
+});
+
 test('--help shows commands and examples; unknown flags are errors', () => {
   const help = runSync(['--help']);
   assert.equal(help.status, 0);

@@ -4,7 +4,7 @@
  */
 import { instruments } from '../../instruments/index.js';
 import { switchedOn } from '../config/metric-switches.js';
-import { exposedName } from './declaration.js';
+import { exposedName, type MetricDeclaration } from './declaration.js';
 import { type MetricLists, metricSelection } from './metric-selection.js';
 import { sampleNameOf } from './sample-text.js';
 import { selfMetrics } from './self-metrics.js';
@@ -23,8 +23,10 @@ export interface CatalogEntry {
   readonly disabledBy?: string;
 }
 
-export function metricCatalog(namespace = 'sealos'): CatalogEntry[] {
-  const entry = (source: string) => (declaration: (typeof instruments)[number]['metrics'][number]) => ({
+/** A declaration's catalog entry under a namespace, from `source`. */
+const catalogEntry =
+  (namespace: string, source: string) =>
+  (declaration: MetricDeclaration): CatalogEntry => ({
     name: sampleNameOf({ exposedName: exposedName(declaration, namespace), declaration }),
     type: declaration.kind,
     unit: declaration.unit,
@@ -32,6 +34,9 @@ export function metricCatalog(namespace = 'sealos'): CatalogEntry[] {
     help: declaration.help,
     source,
   });
+
+export function metricCatalog(namespace = 'sealos'): CatalogEntry[] {
+  const entry = (source: string) => catalogEntry(namespace, source);
   return [
     ...selfMetrics.map(entry('framework')),
     ...instruments.flatMap((definition) => definition.metrics.map(entry(definition.name))),
@@ -42,11 +47,13 @@ export function metricCatalog(namespace = 'sealos'): CatalogEntry[] {
  * The catalog as a config exposes it: each entry enabled or not, and why not (its switch under
  * `collectors.<instrument>.metrics`, or the allow/deny lists).
  */
-export function configuredCatalog(
-  collectors: Readonly<Record<string, unknown>>,
-  lists: MetricLists,
-  namespace: string,
-): CatalogEntry[] {
+export function configuredCatalog(config: {
+  readonly collectors: Readonly<Record<string, unknown>>;
+  readonly metrics: MetricLists & { readonly namespace: string };
+  readonly enabledCollectors: readonly string[];
+}): CatalogEntry[] {
+  const { collectors, metrics: lists } = config;
+  const namespace = lists.namespace;
   const exposed = metricSelection(lists);
   const byName = new Map(
     instruments.flatMap((definition) =>
@@ -56,7 +63,7 @@ export function configuredCatalog(
       ]),
     ),
   );
-  return metricCatalog(namespace).map((entry) => {
+  const declaredEntries = metricCatalog(namespace).map((entry) => {
     const declared = byName.get(entry.name);
     if (declared && !switchedOn(collectors[declared.definition.name], declared.declaration)) {
       const key = `collectors.${declared.definition.name}.metrics.${declared.declaration.name}.enabled`;
@@ -70,6 +77,19 @@ export function configuredCatalog(
       return { ...entry, enabled: false, disabledBy: 'metrics.allowlist/denylist' };
     return { ...entry, enabled: true };
   });
+  // And the metrics the config itself defines (crds' entries, a Custom Resource State document).
+  const configured = instruments.flatMap((definition) => {
+    const section = collectors[definition.name];
+    if (!definition.configuredMetrics || section === undefined) return [];
+    return definition.configuredMetrics(section as never).map((declaration) => {
+      const entry = catalogEntry(namespace, `${definition.name} (configured)`)(declaration);
+      if (!config.enabledCollectors.includes(definition.name))
+        return { ...entry, enabled: false, disabledBy: 'enabledCollectors' };
+      if (!exposed(entry.name)) return { ...entry, enabled: false, disabledBy: 'metrics.allowlist/denylist' };
+      return { ...entry, enabled: true };
+    });
+  });
+  return [...declaredEntries, ...configured];
 }
 
 export function catalogMarkdown(entries: readonly CatalogEntry[]): string {
