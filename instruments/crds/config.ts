@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../../lib/config/duration.js';
 import { MAX_CONFIG_BYTES, readNamedFileSync } from '../../lib/config/named-file.js';
-import { readKsmDocument } from './ksm-config.js';
+import { ignoredKeys, type KsmDocument, readKsmDocument } from './ksm-config.js';
 import { compileResource, KsmConfigError } from './ksm-series.js';
 import { PathError, parsePath } from './path.js';
 
@@ -154,13 +154,8 @@ export const crdsConfig = z
   })
   .prefault({})
   .superRefine((config, ctx) => {
-    const source = customResourceStateSource(config);
-    if (source.problem !== undefined)
-      ctx.addIssue({ code: 'custom', path: [source.key], message: source.problem });
-    else if (source.raw !== undefined) {
-      for (const problem of ksmProblems(source.raw))
-        ctx.addIssue({ code: 'custom', path: [source.key], message: problem });
-    }
+    const { key, problems } = customResourceState(config);
+    for (const problem of problems) ctx.addIssue({ code: 'custom', path: [key], message: problem });
     const names = new Set<string>();
     config.crds.forEach((entry, index) => {
       if (names.has(entry.name))
@@ -199,35 +194,57 @@ export type CrdsConfig = z.output<typeof crdsConfig>;
 export type CrdEntry = CrdsConfig['crds'][number];
 export type CrdMetric = CrdEntry['metrics'][number];
 
-/** Where the Custom Resource State document comes from: inline, else the file (read now). */
-export function customResourceStateSource(config: {
+interface CustomResourceStateSettings {
   readonly customResourceStateConfig?: string | Record<string, unknown> | undefined;
   readonly customResourceStateConfigFile?: string | undefined;
-}): {
-  readonly key: 'customResourceStateConfig' | 'customResourceStateConfigFile';
-  readonly raw?: unknown;
-  readonly problem?: string;
-} {
-  if (config.customResourceStateConfig !== undefined)
-    return { key: 'customResourceStateConfig', raw: config.customResourceStateConfig };
-  const file = config.customResourceStateConfigFile;
-  if (file === undefined || file === '') return { key: 'customResourceStateConfigFile' };
-  try {
-    const content = readNamedFileSync(
-      file,
-      'collectors.crds.customResourceStateConfigFile',
-      MAX_CONFIG_BYTES,
-    );
-    return { key: 'customResourceStateConfigFile', raw: content.toString('utf8') };
-  } catch (error) {
-    return { key: 'customResourceStateConfigFile', problem: (error as Error).message };
-  }
 }
 
-/** What kube-state-metrics would refuse in the document (and names it cannot expose). */
-export function ksmProblems(raw: unknown): string[] {
+/** A config's Custom Resource State document, or what kube-state-metrics would refuse in it. */
+export interface CustomResourceState {
+  /** The key the document came from, which its problems are reported under. */
+  readonly key: 'customResourceStateConfig' | 'customResourceStateConfigFile';
+  /** Absent when the config has none, or when it has problems. */
+  readonly document?: KsmDocument;
+  /** The keys kube-state-metrics would ignore (warned, not refused). */
+  readonly ignored: readonly string[];
+  readonly problems: readonly string[];
+}
+
+// One read and parse per config object: validation, the metric listing and every leadership
+// term see the same document (the validated object is the one the instrument is given).
+const states = new WeakMap<CustomResourceStateSettings, CustomResourceState>();
+
+/** The document of a crds section: inline, else from the file (read now), checked and compiled. */
+export function customResourceState(config: CustomResourceStateSettings): CustomResourceState {
+  let state = states.get(config);
+  if (!state) {
+    state = readCustomResourceState(config);
+    states.set(config, state);
+  }
+  return state;
+}
+
+function readCustomResourceState(config: CustomResourceStateSettings): CustomResourceState {
+  if (config.customResourceStateConfig !== undefined)
+    return fromRaw('customResourceStateConfig', config.customResourceStateConfig);
+  const key = 'customResourceStateConfigFile';
+  const file = config.customResourceStateConfigFile;
+  if (file === undefined || file === '') return { key, ignored: [], problems: [] };
+  let raw: string;
+  try {
+    raw = readNamedFileSync(file, 'collectors.crds.customResourceStateConfigFile', MAX_CONFIG_BYTES).toString(
+      'utf8',
+    );
+  } catch (error) {
+    return { key, ignored: [], problems: [(error as Error).message] };
+  }
+  return fromRaw(key, raw);
+}
+
+/** What kube-state-metrics would refuse in the document (and names it cannot expose), else the document. */
+function fromRaw(key: CustomResourceState['key'], raw: unknown): CustomResourceState {
   const read = readKsmDocument(raw);
-  if (!read.ok) return read.problems;
+  if (!read.ok) return { key, ignored: [], problems: read.problems };
   const problems: string[] = [];
   read.document.spec.resources.forEach((resource, index) => {
     const at = `spec.resources[${index}]`;
@@ -242,5 +259,8 @@ export function ksmProblems(raw: unknown): string[] {
       problems.push(error.message);
     }
   });
-  return problems;
+  const ignored = ignoredKeys(read.input);
+  return problems.length > 0
+    ? { key, ignored, problems }
+    : { key, document: read.document, ignored, problems };
 }

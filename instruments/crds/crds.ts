@@ -12,8 +12,7 @@ import {
   type Subscription,
   type WatchScope,
 } from '../../lib/instrument.js';
-import { type CrdEntry, type CrdsConfig, crdsConfig, customResourceStateSource } from './config.js';
-import { ignoredKeys, type KsmDocument, readKsmDocument } from './ksm-config.js';
+import { type CrdEntry, type CrdsConfig, crdsConfig, customResourceState } from './config.js';
 import { ksmDeclarations, watchCustomResourceState } from './ksm-watch.js';
 import { type CompiledEntry, compileEntry, type ObjectSeries, objectSeries } from './series.js';
 
@@ -31,26 +30,6 @@ export function compiled(entry: CrdEntry): CompiledEntry {
     compiledEntries.set(entry, result);
   }
   return result;
-}
-
-// One parse per config object: validation, the metric listing and every leadership term agree.
-const documents = new WeakMap<CrdsConfig, { document?: KsmDocument; ignored: string[] }>();
-
-/** The Custom Resource State document of a validated config, if it has one. */
-export function customResourceState(config: CrdsConfig): { document?: KsmDocument; ignored: string[] } {
-  let known = documents.get(config);
-  if (!known) {
-    const source = customResourceStateSource(config);
-    if (source.problem !== undefined) throw new Error(source.problem);
-    if (source.raw === undefined) known = { ignored: [] };
-    else {
-      const read = readKsmDocument(source.raw);
-      if (!read.ok) throw new Error(`collectors.crds.${source.key}: ${read.problems.join('; ')}`);
-      known = { document: read.document, ignored: ignoredKeys(read.input) };
-    }
-    documents.set(config, known);
-  }
-  return known;
 }
 
 const EMPTY: ObjectSeries = { samples: [], counted: [], problems: [] };
@@ -137,6 +116,8 @@ function createCrds(context: InstrumentContext, config: CrdsConfig) {
   }
 
   const state = customResourceState(config);
+  if (state.problems.length > 0)
+    throw new Error(`collectors.crds.${state.key}: ${state.problems.join('; ')}`);
   if (state.ignored.length > 0)
     context.logger.warn(
       { keys: state.ignored },
@@ -182,13 +163,9 @@ function createCrds(context: InstrumentContext, config: CrdsConfig) {
 /** The metrics a configuration defines, for validation against every other metric name. */
 export function configuredCrdMetrics(config: CrdsConfig): MetricDeclaration[] {
   const own = config.crds.flatMap((entry) => compiled(entry).metrics.map((metric) => metric.declaration));
-  try {
-    const { document } = customResourceState(config);
-    return document ? [...own, ...ksmDeclarations(document)] : own;
-  } catch {
-    // A document that does not load is reported by the config's own validation.
-    return own;
-  }
+  // A document with problems is reported by the config's own validation, and declares nothing.
+  const { document } = customResourceState(config);
+  return document ? [...own, ...ksmDeclarations(document)] : own;
 }
 
 export const crds = defineInstrument({

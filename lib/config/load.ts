@@ -158,9 +158,10 @@ function withoutSubstitutions(
   return out;
 }
 
-/** The parenthesised tail of an error line: the value given (redacted where secret) and where it came from. */
+/** Longer shown values are cut: a whole document as a value (an inline config) would bury the problem. */
 const MAX_SHOWN = 200;
 
+/** The parenthesised tail of an error line: the value given (redacted where secret) and where it came from. */
 function describeInput(
   path: readonly PropertyKey[],
   value: unknown,
@@ -170,7 +171,6 @@ function describeInput(
   const parts: string[] = [];
   if (value !== undefined) {
     const text = isSecretPath(path.map(String)) ? '<redacted>' : shown(redact(value), substitutions);
-    // A whole document as a value (an inline config) would bury the problem.
     parts.push(
       `got ${text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}... (${text.length} characters)` : text}`,
     );
