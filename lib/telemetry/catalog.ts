@@ -55,41 +55,34 @@ export function configuredCatalog(config: {
   const { collectors, metrics: lists } = config;
   const namespace = lists.namespace;
   const exposed = metricSelection(lists);
-  const byName = new Map(
-    instruments.flatMap((definition) =>
-      definition.metrics.map((declaration) => [
-        sampleNameOf({ exposedName: exposedName(declaration, namespace), declaration }),
-        { definition, declaration },
-      ]),
+  /** The entry as the config leaves it: on, or off by `disabledBy`. */
+  const judged = (entry: CatalogEntry, disabledBy: string | undefined): CatalogEntry =>
+    disabledBy === undefined ? { ...entry, enabled: true } : { ...entry, enabled: false, disabledBy };
+  const listed = (entry: CatalogEntry) => (exposed(entry.name) ? undefined : 'metrics.allowlist/denylist');
+  return [
+    // The lists never leave a self-metric out.
+    ...selfMetrics.map((declaration) => judged(catalogEntry(namespace, 'framework')(declaration), undefined)),
+    ...instruments.flatMap((definition) =>
+      definition.metrics.map((declaration) => {
+        const entry = catalogEntry(namespace, definition.name)(declaration);
+        if (switchedOn(collectors[definition.name], declaration)) return judged(entry, listed(entry));
+        const key = `collectors.${definition.name}.metrics.${declaration.name}.enabled`;
+        return judged(entry, declaration.optIn ? `default: opt-in, set ${key}` : key);
+      }),
     ),
-  );
-  const declaredEntries = metricCatalog(namespace).map((entry) => {
-    const declared = byName.get(entry.name);
-    if (declared && !switchedOn(collectors[declared.definition.name], declared.declaration)) {
-      const key = `collectors.${declared.definition.name}.metrics.${declared.declaration.name}.enabled`;
-      return {
-        ...entry,
-        enabled: false,
-        disabledBy: declared.declaration.optIn ? `default: opt-in, set ${key}` : key,
-      };
-    }
-    if (!exposed(entry.name, entry.source === 'framework'))
-      return { ...entry, enabled: false, disabledBy: 'metrics.allowlist/denylist' };
-    return { ...entry, enabled: true };
-  });
-  // And the metrics the config itself defines (crds' entries, a Custom Resource State document).
-  const configured = instruments.flatMap((definition) => {
-    const section = collectors[definition.name];
-    if (!definition.configuredMetrics || section === undefined) return [];
-    return definition.configuredMetrics(section as never).map((declaration) => {
-      const entry = catalogEntry(namespace, `${definition.name} (configured)`)(declaration);
-      if (!config.enabledCollectors.includes(definition.name))
-        return { ...entry, enabled: false, disabledBy: 'enabledCollectors' };
-      if (!exposed(entry.name)) return { ...entry, enabled: false, disabledBy: 'metrics.allowlist/denylist' };
-      return { ...entry, enabled: true };
-    });
-  });
-  return [...declaredEntries, ...configured];
+    // And the metrics the config itself defines (crds' entries, a Custom Resource State document).
+    ...instruments.flatMap((definition) => {
+      const section = collectors[definition.name];
+      if (!definition.configuredMetrics || section === undefined) return [];
+      return definition.configuredMetrics(section as never).map((declaration) => {
+        const entry = catalogEntry(namespace, `${definition.name} (configured)`)(declaration);
+        return judged(
+          entry,
+          config.enabledCollectors.includes(definition.name) ? listed(entry) : 'enabledCollectors',
+        );
+      });
+    }),
+  ];
 }
 
 export function catalogMarkdown(entries: readonly CatalogEntry[]): string {
