@@ -6,6 +6,7 @@
  * collection serves scrapes of either format.
  */
 import type { ExposedMetric } from './declaration.js';
+import type { LineBlock } from './line-blocks.js';
 import type { EncodedSeries, SeriesVisitor } from './registry.js';
 import { formatValue, sampleNameOf } from './sample-text.js';
 
@@ -63,11 +64,16 @@ export class ChunkPool {
   }
 }
 
+/** A run of cached lines at least this long is sent as a slice of its block, shorter ones copied. */
+const SHARED_RUN_BYTES = 4 * 1024;
+
 /**
- * One metric's sample lines, written into Buffers as they are walked: off the V8 heap, so a walk
- * of 250k series leaves only short-lived strings behind (holding every line until the walk ended
- * made each young-generation collection copy them: 30-40 ms pauses). A keyed object's cached
- * lines are copied as they are, with their byte length known, a few hundred at a time.
+ * One metric's sample lines, as Buffers: off the V8 heap, so a walk of 250k series leaves only
+ * short-lived strings behind (holding every line until the walk ended made each young-generation
+ * collection copy them: 30-40 ms pauses). Keyed objects' cached lines are already bytes in line
+ * blocks (line-blocks.ts), and consecutive objects are mostly consecutive bytes there: a long run
+ * of them is handed on as a slice of its block, uncopied; a short run is copied into the chunk
+ * being written. Lines observed now are gathered into a string and written a few hundred at a time.
  */
 export class SampleWriter implements SeriesVisitor {
   readonly #sampleName: string;
@@ -76,9 +82,14 @@ export class SampleWriter implements SeriesVisitor {
   /** The full-size chunks taken from the pool, to give back when the exposition is done. */
   readonly pooled: Buffer[] = [];
   #chunk: Buffer | undefined;
+  /** The part of the chunk before this offset is already in `#chunks`. */
+  #start = 0;
   #used = 0;
   #pending = '';
   #pendingBytes = 0;
+  #run: LineBlock | undefined;
+  #runStart = 0;
+  #runEnd = 0;
 
   constructor(exposed: ExposedMetric, pool?: ChunkPool) {
     this.#sampleName = sampleNameOf(exposed);
@@ -86,61 +97,93 @@ export class SampleWriter implements SeriesVisitor {
   }
 
   encoded(series: EncodedSeries): void {
-    this.#add(series.text, series.bytes);
+    if (series.block === this.#run && series.offset === this.#runEnd) {
+      this.#runEnd += series.bytes;
+      return;
+    }
+    this.#endRun();
+    this.#run = series.block;
+    this.#runStart = series.offset;
+    this.#runEnd = series.offset + series.bytes;
   }
 
   point(labels: string, value: number): void {
+    this.#endRun();
     const line = `${this.#sampleName}${labels} ${formatValue(value)}\n`;
     // Three bytes per UTF-16 unit bound its UTF-8 length without measuring it first.
-    this.#add(line, line.length * 3);
+    if (this.#pendingBytes + line.length * 3 > PENDING_BYTES) this.#writePending();
+    this.#pending += line;
+    this.#pendingBytes += line.length * 3;
+  }
+
+  #endRun(): void {
+    const run = this.#run;
+    if (run === undefined) return;
+    this.#run = undefined;
+    this.#writePending();
+    const length = this.#runEnd - this.#runStart;
+    if (length >= SHARED_RUN_BYTES) {
+      this.#emitChunk();
+      this.#chunks.push(run.buffer.subarray(this.#runStart, this.#runEnd));
+      return;
+    }
+    const chunk = this.#room(length);
+    if (chunk === undefined)
+      this.#chunks.push(Buffer.from(run.buffer.subarray(this.#runStart, this.#runEnd)));
+    else this.#used += run.buffer.copy(chunk, this.#used, this.#runStart, this.#runEnd);
   }
 
   /** Joining lines is a pointer operation for V8; one copy per 16 KiB beats one per line. */
-  #add(text: string, maxBytes: number): void {
-    if (this.#pendingBytes + maxBytes > PENDING_BYTES) this.#writePending();
-    this.#pending += text;
-    this.#pendingBytes += maxBytes;
-  }
-
   #writePending(): void {
     if (this.#pendingBytes === 0) return;
-    this.#write(this.#pending, this.#pendingBytes);
+    const chunk = this.#room(this.#pendingBytes);
+    if (chunk === undefined) this.#chunks.push(Buffer.from(this.#pending));
+    else this.#used += chunk.write(this.#pending, this.#used);
     this.#pending = '';
     this.#pendingBytes = 0;
   }
 
-  #write(text: string, maxBytes: number): void {
-    let chunk = this.#chunk;
-    if (chunk === undefined || this.#used + maxBytes > chunk.length) {
-      const grown = chunk === undefined ? FIRST_CHUNK_BYTES : Math.min(chunk.length * 2, MAX_CHUNK_BYTES);
-      this.#flush();
-      if (maxBytes > MAX_CHUNK_BYTES) {
-        this.#chunks.push(Buffer.from(text));
-        return;
-      }
-      const size = Math.max(grown, maxBytes);
-      if (size === MAX_CHUNK_BYTES && this.#pool !== undefined) {
-        chunk = this.#pool.take();
-        this.pooled.push(chunk);
-      } else {
-        chunk = Buffer.allocUnsafe(size);
-      }
-      this.#chunk = chunk;
+  /** The chunk to write `maxBytes` into, or undefined when they are more than a chunk holds. */
+  #room(maxBytes: number): Buffer | undefined {
+    const chunk = this.#chunk;
+    if (chunk !== undefined && this.#used + maxBytes <= chunk.length) return chunk;
+    const grown = chunk === undefined ? FIRST_CHUNK_BYTES : Math.min(chunk.length * 2, MAX_CHUNK_BYTES);
+    this.#flush();
+    if (maxBytes > MAX_CHUNK_BYTES) return undefined;
+    const size = Math.max(grown, maxBytes);
+    let next: Buffer;
+    if (size === MAX_CHUNK_BYTES && this.#pool !== undefined) {
+      next = this.#pool.take();
+      this.pooled.push(next);
+    } else {
+      next = Buffer.allocUnsafe(size);
     }
-    this.#used += chunk.write(text, this.#used);
+    this.#chunk = next;
+    return next;
+  }
+
+  /** Hands on what the chunk holds so far and keeps writing into the rest of it. */
+  #emitChunk(): void {
+    const chunk = this.#chunk;
+    if (chunk === undefined || this.#used === this.#start) return;
+    this.#chunks.push(chunk.subarray(this.#start, this.#used));
+    this.#start = this.#used;
   }
 
   #flush(): void {
     const chunk = this.#chunk;
-    if (chunk === undefined || this.#used === 0) return;
-    const used = chunk.subarray(0, this.#used);
-    // A mostly empty chunk is copied out, so that the block does not hold its unused part.
-    this.#chunks.push(this.#used * 2 < chunk.length ? Buffer.from(used) : used);
+    if (chunk !== undefined && this.#used > this.#start) {
+      const used = chunk.subarray(this.#start, this.#used);
+      // A mostly empty chunk is copied out, so that the block does not hold its unused part.
+      this.#chunks.push(this.#start === 0 && this.#used * 2 < chunk.length ? Buffer.from(used) : used);
+    }
     this.#chunk = undefined;
+    this.#start = 0;
     this.#used = 0;
   }
 
   finish(): Buffer[] {
+    this.#endRun();
     this.#writePending();
     this.#flush();
     return this.#chunks;

@@ -8,6 +8,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Observe } from '../instrument.js';
 import type { ExposedMetric } from './declaration.js';
+import type { LineBlock, LineBlocks, PlacedLines } from './line-blocks.js';
 import { escapeLabelValue, formatValue, sampleNameOf } from './sample-text.js';
 import type { TimeSlicer } from './slicer.js';
 import {
@@ -151,17 +152,18 @@ export class SeriesFingerprints {
 
 /**
  * One object's series for one metric, encoded at its last change and written by every scrape:
- * their sample lines and the fingerprints of their label strings. Nothing else is kept: at
- * 250k series the lines are ~200 bytes a series, and keeping each point's OTLP attributes and
- * value as well cost another ~330 (measured), more than the L world's memory bar leaves. OTLP
- * asks the object again (the same pure function, so the same points) and takes the
- * fingerprints, so it neither formats nor hashes a label string.
+ * where its sample lines are (UTF-8, off the V8 heap: line-blocks.ts) and the fingerprints of
+ * their label strings. Nothing else is kept: at 250k series the lines are ~200 bytes a series,
+ * and keeping each point's OTLP attributes and value as well cost another ~330 (measured), more
+ * than the L world's memory bar leaves. OTLP asks the object again (the same pure function, so
+ * the same points) and takes the fingerprints, so it neither formats nor hashes a label string.
  */
-export interface EncodedSeries extends CachedItem {
+export interface EncodedSeries extends CachedItem, PlacedLines {
   readonly count: number;
-  /** The sample lines, each newline-terminated (the same in both exposition formats). */
-  readonly text: string;
-  /** The UTF-8 length of `text`. */
+  /** Where the sample lines are, each newline-terminated (the same in both exposition formats). */
+  block: LineBlock;
+  offset: number;
+  /** The UTF-8 length of the lines. */
   readonly bytes: number;
   /** One fingerprint per series (a lone number when there is one, as most objects have). */
   readonly prints: number | readonly number[];
@@ -184,7 +186,13 @@ export interface SeriesVisitor {
  */
 export type VisitorFactory<V extends SeriesVisitor> = (final: boolean) => V;
 
-function encodeItem(metric: RegisteredMetric, pass: KeyedPass, key: string, item: unknown): EncodedSeries {
+function encodeItem(
+  metric: RegisteredMetric,
+  pass: KeyedPass,
+  blocks: LineBlocks,
+  key: string,
+  item: unknown,
+): EncodedSeries {
   let text = '';
   const prints: number[] = [];
   pass.each(item, (value, observed) => {
@@ -192,14 +200,14 @@ function encodeItem(metric: RegisteredMetric, pass: KeyedPass, key: string, item
     text += `${metric.sampleName}${labels} ${formatValue(value)}\n`;
     prints.push(fingerprint(labels));
   });
-  // Measuring the length flattens the concatenation in place, so the cache holds one flat string
-  // per object rather than a tree of its parts.
   const bytes = Buffer.byteLength(text);
+  const { block, offset } = blocks.place(text, bytes);
   return {
     key,
     item,
     count: prints.length,
-    text,
+    block,
+    offset,
     bytes,
     prints: prints.length === 1 ? (prints[0] as number) : prints,
   };
@@ -232,17 +240,26 @@ async function settleKeyed(
 ): Promise<SettledKeyed> {
   // The cache of a keyed pass holds only what this function put in it.
   const walk = (pass.cache as unknown as ItemCache<EncodedSeries>).walk();
+  const blocks = pass.cache.lines;
+  const stamp = blocks.beginWalk();
   let count = 0;
-  for (const [key, item] of pass.entries) {
-    let cell = walk.find(key);
-    if (cell === undefined || cell.item !== item) cell = encodeItem(metric, pass, key, item);
-    walk.keep(cell);
-    if (cell.count > 0) {
-      if (series !== undefined) addPrints(series, cell);
-      count += cell.count;
+  let complete = false;
+  try {
+    for (const [key, item] of pass.entries) {
+      let cell = walk.find(key);
+      if (cell === undefined || cell.item !== item) cell = encodeItem(metric, pass, blocks, key, item);
+      blocks.keep(stamp, cell);
+      walk.keep(cell);
+      if (cell.count > 0) {
+        if (series !== undefined) addPrints(series, cell);
+        count += cell.count;
+      }
+      const paused = slicer.tick();
+      if (paused) await paused;
     }
-    const paused = slicer.tick();
-    if (paused) await paused;
+    complete = true;
+  } finally {
+    blocks.endWalk(stamp, complete);
   }
   let repeated = false;
   if (series === undefined && !(walk.unchanged && walk.previousRepeatFree)) {

@@ -8,6 +8,7 @@
  * object and kept, in its `cache`, until the key holds a different object or is gone.
  */
 import type { MetricDeclaration, MetricSink, Observe } from '../instrument.js';
+import { LineBlocks } from './line-blocks.js';
 
 /** What an instrument observes for one item of a pass. */
 export type SeriesOf = (item: unknown, observe: Observe) => void;
@@ -74,6 +75,8 @@ interface CachedWalk<Cell extends CachedItem> {
  * walks at once (a scrape and an OTLP export) never drop each other's objects.
  */
 export class ItemCache<Cell extends CachedItem = CachedItem> {
+  /** Where the cells' sample lines are kept, as bytes (line-blocks.ts). */
+  readonly lines = new LineBlocks();
   #last: CachedWalk<Cell> = { cells: [], repeatFree: true };
 
   /** Starts a walk over the cache as the last complete walk left it. */

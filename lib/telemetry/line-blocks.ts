@@ -1,0 +1,120 @@
+/**
+ * Where a keyed pass keeps its objects' sample lines: as UTF-8 bytes in append-only Buffers
+ * (blocks), not as strings on the V8 heap. A scrape hands out slices of these blocks as they
+ * are, so writing 250k cached objects is a few hundred slices, not 37 MiB encoded again, and the
+ * heap the garbage collector marks no longer holds the exposition. Objects encoded in one walk
+ * are placed in the order it met them, so consecutive cells are consecutive bytes.
+ *
+ * A block is never written over: bytes a scrape still sends stay valid however the cells move.
+ * A cell whose object changed is encoded again elsewhere, leaving dead bytes behind; a block
+ * whose live bytes fell below LIVE_SHARE has its remaining cells copied out (a memcpy, not an
+ * encoding) at the next walk, so the blocks hold at most about 1 / LIVE_SHARE of what is live.
+ */
+
+const FIRST_BLOCK_BYTES = 4 * 1024;
+const MAX_BLOCK_BYTES = 256 * 1024;
+/** Below this share of live bytes, a block's cells are moved out and the block let go. */
+const LIVE_SHARE = 0.75;
+
+export class LineBlock {
+  readonly buffer: Buffer;
+  used = 0;
+  /** Live bytes counted by the walk stamped in `seen`. */
+  live = 0;
+  seen = 0;
+  /** Its cells are moved to the open block when the next walk meets them. */
+  sparse = false;
+
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafeSlow(size);
+  }
+}
+
+/** Where one cell's lines are: `bytes` bytes at `offset` of `block`. */
+export interface PlacedLines {
+  block: LineBlock;
+  offset: number;
+  readonly bytes: number;
+}
+
+export class LineBlocks {
+  #open: LineBlock | undefined;
+  #stamps = 0;
+  #counting = 0;
+  #seen: LineBlock[] = [];
+  #held = { held: 0, live: 0 };
+
+  /** Places `text` (`bytes` long in UTF-8) and returns where. */
+  place(text: string, bytes: number): { block: LineBlock; offset: number } {
+    const block = this.#room(bytes);
+    const offset = block.used;
+    block.used += block.buffer.write(text, offset);
+    return { block, offset };
+  }
+
+  /** Copies a cell's bytes out of a sparse block into the open one. */
+  move(cell: PlacedLines): void {
+    const block = this.#room(cell.bytes);
+    cell.block.buffer.copy(block.buffer, block.used, cell.offset, cell.offset + cell.bytes);
+    cell.block = block;
+    cell.offset = block.used;
+    block.used += cell.bytes;
+  }
+
+  #room(bytes: number): LineBlock {
+    const open = this.#open;
+    if (open !== undefined && open.used + bytes <= open.buffer.length) return open;
+    if (bytes > MAX_BLOCK_BYTES) return new LineBlock(bytes);
+    const size = open === undefined ? FIRST_BLOCK_BYTES : Math.min(open.buffer.length * 2, MAX_BLOCK_BYTES);
+    const block = new LineBlock(Math.max(size, bytes));
+    this.#open = block;
+    return block;
+  }
+
+  /**
+   * Starts counting a walk's live bytes; 0 when another walk is counting (two walks
+   * interleaved would reset each other's counts), and such a walk counts nothing.
+   */
+  beginWalk(): number {
+    if (this.#counting !== 0) return 0;
+    this.#stamps += 1;
+    this.#counting = this.#stamps;
+    this.#seen = [];
+    return this.#counting;
+  }
+
+  /** Counts a kept cell toward its block's live bytes, and moves it out of a sparse block. */
+  keep(stamp: number, cell: PlacedLines): void {
+    if (cell.block.sparse) this.move(cell);
+    if (stamp === 0) return;
+    const block = cell.block;
+    if (block.seen !== stamp) {
+      block.seen = stamp;
+      block.live = 0;
+      this.#seen.push(block);
+    }
+    block.live += cell.bytes;
+  }
+
+  /** Ends a walk; after a complete counting walk, marks the blocks that are mostly dead bytes. */
+  endWalk(stamp: number, complete: boolean): void {
+    if (stamp === 0 || stamp !== this.#counting) return;
+    this.#counting = 0;
+    const seen = this.#seen;
+    this.#seen = [];
+    if (!complete) return;
+    let held = 0;
+    let live = 0;
+    for (const block of seen) {
+      held += block.buffer.length;
+      live += block.live;
+      if (block !== this.#open && block.live < block.used * LIVE_SHARE) block.sparse = true;
+    }
+    this.#held = { held, live };
+  }
+
+  /** The bytes of the blocks the last complete counting walk met, and how many were live. */
+  get held(): { readonly held: number; readonly live: number } {
+    return this.#held;
+  }
+}
