@@ -52,6 +52,15 @@ export class LineBlocks {
     return { block, offset };
   }
 
+  /** Places a copy of `source` and returns where. */
+  placeBytes(source: Uint8Array): { block: LineBlock; offset: number } {
+    const block = this.#room(source.length);
+    const offset = block.used;
+    block.buffer.set(source, offset);
+    block.used += source.length;
+    return { block, offset };
+  }
+
   /** Copies a cell's bytes out of a sparse block into the open one. */
   move(cell: PlacedLines): void {
     const block = this.#room(cell.bytes);

@@ -12,7 +12,7 @@ import { decodeRequest, OtlpReceiver } from '../../test/support/otlp-receiver.js
 import { splitByPoints } from '../../test/support/otlp-split.js';
 import { testEvents, testObjects } from '../../test/support/test-metrics.js';
 import type { MetricDeclaration } from './declaration.js';
-import type { EncodedRequest } from './otlp-encoding.js';
+import { type EncodedRequest, encodeCollection } from './otlp-encoding.js';
 import { grpcSender } from './otlp-grpc.js';
 import type { RequestSender } from './otlp-push.js';
 import { TelemetryPipeline } from './pipeline.js';
@@ -181,6 +181,75 @@ test('a streamed export sends what a collection holds, in order, in requests of 
     sender.requests.map(() => ExportResultCode.SUCCESS),
   );
   assert.equal(sender.inFlightPeak, 1, 'one request at a time');
+  await pipeline.shutdown();
+});
+
+const containers = {
+  name: 'test_containers',
+  kind: 'gauge',
+  unit: '1',
+  help: 'Several series an object, a label on the resource.',
+  labels: ['pod', 'container', 'index', 'instance'],
+  resourceLabels: ['instance'],
+} as const satisfies MetricDeclaration;
+
+interface TestPod {
+  readonly name: string;
+  readonly containers: readonly string[];
+  readonly value: number;
+}
+
+const CONTAINER_LIMITS = { points: 700, bytes: 3 * 2 ** 20 };
+
+test('a cached object is exported from its kept points: the bytes a fresh encoding gives, cut alike', async () => {
+  const pods = new Map<string, TestPod>();
+  for (let i = 0; i < 3_000; i++) {
+    const name = `p${i}-ünï`;
+    pods.set(`ns/p${i}`, { name, containers: ['app', 'sidecar', 'init'].slice(0, 1 + (i % 3)), value: i });
+  }
+  const sender = new RecordingSender();
+  const pipeline = new TelemetryPipeline({
+    namespace: 'sealos',
+    resource: resourceFromAttributes({ 'service.name': 'test' }),
+    inspect: true,
+    otlp: { intervalMs: 3_600_000, sender, report: () => {}, limits: CONTAINER_LIMITS },
+  });
+  pipeline.sink.observeObjects(
+    containers,
+    () => pods,
+    (pod, observe) =>
+      pod.containers.forEach((container, index) => {
+        observe(pod.value + index / 4, {
+          pod: pod.name,
+          container,
+          index: String(index),
+          instance: 'node-1',
+        });
+      }),
+  );
+  await pipeline.flush(); // encodes and keeps every object's points
+  for (let round = 0; round < 3; round++) {
+    // Changed, deleted and new objects between exports; most stay as they were.
+    pods.set(`ns/p${round * 7}`, { name: `p${round * 7}-changed`, containers: ['app'], value: -1.5 });
+    pods.delete(`ns/p${round * 11 + 1}`);
+    pods.set(`ns/new-${round}`, { name: `new-${round}`, containers: ['a', 'b'], value: Number.NaN });
+    sender.requests.length = 0;
+    await pipeline.flush();
+    const cached = [...sender.requests];
+    // The oracle: the same state collected as objects, observed afresh, encoded point by point
+    // (the encoding the stock serializer's bytes are checked against in otlp-encoding.test.ts).
+    const fresh = encodeCollection((await pipeline.collectOtlp()).resourceMetrics, CONTAINER_LIMITS);
+    assert.ok(cached.length > 3, `${cached.length} requests`);
+    assert.deepEqual(
+      cached.map((r) => [r.points, r.bytes.length]),
+      fresh.map((r) => [r.points, r.bytes.length]),
+      `round ${round}: the same cuts, the same sizes (only the times differ)`,
+    );
+    assert.deepEqual(pointsOf(cached), pointsOf(fresh), `round ${round}: the same points`);
+    const exported = pointsOf(cached);
+    assert.equal(String(exported.find((p) => p.attributes.pod === `new-${round}`)?.attributes.index), '0');
+    assert.ok(!exported.some((p) => 'instance' in p.attributes), 'a resource label is not a point attribute');
+  }
   await pipeline.shutdown();
 });
 

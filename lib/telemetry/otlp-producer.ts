@@ -17,15 +17,10 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { RequestStream, StreamedMetric } from './otlp-encoding.js';
-import {
-  type EncodedSeries,
-  type RegisteredMetric,
-  type SeriesOf,
-  type SeriesVisitor,
-  walkMetric,
-} from './registry.js';
+import { PointBodies, type RequestStream, type StreamedMetric } from './otlp-encoding.js';
+import { type EncodedSeries, type RegisteredMetric, type SeriesVisitor, walkMetric } from './registry.js';
 import { TimeSlicer } from './slicer.js';
+import type { KeyedPass } from './source.js';
 
 type Point = DataPoint<number>;
 
@@ -59,8 +54,8 @@ abstract class PointVisitor implements SeriesVisitor {
 
   // A keyed object is observed again (its series are a pure function of it); which of its
   // series repeat was settled from its cached fingerprints.
-  encoded(series: EncodedSeries, each: SeriesOf): void {
-    each(series.item, this.#observe);
+  encoded(series: EncodedSeries, pass: KeyedPass): void {
+    pass.each(series.item, this.#observe);
   }
 
   readonly #observe = (value: number, attributes: Attributes): void => this.point('', value, attributes);
@@ -86,17 +81,40 @@ class PointCollector extends PointVisitor {
   }
 }
 
+/** Where a keyed object's point bodies are encoded before they are placed in its cache. */
+const bodies = new PointBodies();
+
 class StreamVisitor extends PointVisitor {
   readonly #stream: RequestStream;
+  readonly #metric: RegisteredMetric;
+  readonly #integer: boolean;
 
   constructor(stream: RequestStream, metric: RegisteredMetric, shape: StreamedMetric, final: boolean) {
     super(metric);
     this.#stream = stream;
+    this.#metric = metric;
+    this.#integer = shape.integer;
     stream.begin(shape, final);
   }
 
   protected add(value: number, attributes: Attributes): void {
     this.#stream.point(value, attributes);
+  }
+
+  // A keyed object's points are encoded once, by the first export that meets it, and kept with
+  // its cell (the object is the same, so the points are); later exports copy them.
+  override encoded(series: EncodedSeries, pass: KeyedPass): void {
+    let points = series.points;
+    if (points === undefined) {
+      bodies.reset();
+      pass.each(series.item, (value, attributes) =>
+        bodies.add(value, this.#metric.pointAttributes(attributes), this.#integer),
+      );
+      const encoded = bodies.bytes();
+      points = { ...pass.cache.points.placeBytes(encoded), bytes: encoded.length };
+      series.points = points;
+    }
+    this.#stream.points(points.block.buffer, points.offset, points.offset + points.bytes, series.count);
   }
 
   abandon(): void {

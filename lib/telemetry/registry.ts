@@ -167,12 +167,17 @@ export interface EncodedSeries extends CachedItem, PlacedLines {
   readonly bytes: number;
   /** One fingerprint per series (a lone number when there is one, as most objects have). */
   readonly prints: number | readonly number[];
+  /**
+   * The series as OTLP points, less their times (otlp-encoding.ts, `PointBodies`): encoded by
+   * the first export that meets the object, in the cache's `points` blocks.
+   */
+  points: PlacedLines | undefined;
 }
 
 /** What a walk hands each export: cached series of a keyed object, or a series observed now. */
 export interface SeriesVisitor {
-  /** An object's series (`count` > 0), and the function that observes them again. */
-  encoded(series: EncodedSeries, each: SeriesOf): void;
+  /** An object's series (`count` > 0), and the keyed pass it is cached for. */
+  encoded(series: EncodedSeries, pass: KeyedPass): void;
   /** `labels` is the formatted label string, `attributes` the labels as observed. */
   point(labels: string, value: number, attributes: Attributes): void;
   /** The series this visitor was given are void: a series repeated and an exact walk follows. */
@@ -210,6 +215,7 @@ function encodeItem(
     offset,
     bytes,
     prints: prints.length === 1 ? (prints[0] as number) : prints,
+    points: undefined,
   };
 }
 
@@ -242,6 +248,8 @@ async function settleKeyed(
   const walk = (pass.cache as unknown as ItemCache<EncodedSeries>).walk();
   const blocks = pass.cache.lines;
   const stamp = blocks.beginWalk();
+  const points = pass.cache.points;
+  const pointsStamp = points.beginWalk();
   let count = 0;
   let complete = false;
   try {
@@ -249,6 +257,7 @@ async function settleKeyed(
       let cell = walk.find(key);
       if (cell === undefined || cell.item !== item) cell = encodeItem(metric, pass, blocks, key, item);
       blocks.keep(stamp, cell);
+      if (cell.points !== undefined) points.keep(pointsStamp, cell.points);
       walk.keep(cell);
       if (cell.count > 0) {
         if (series !== undefined) addPrints(series, cell);
@@ -260,6 +269,7 @@ async function settleKeyed(
     complete = true;
   } finally {
     blocks.endWalk(stamp, complete);
+    points.endWalk(pointsStamp, complete);
   }
   let repeated = false;
   if (series === undefined && !(walk.unchanged && walk.previousRepeatFree)) {
@@ -273,12 +283,12 @@ async function settleKeyed(
 
 function visitCells(
   settled: SettledKeyed,
-  each: SeriesOf,
+  pass: KeyedPass,
   slicer: TimeSlicer,
   visitor: SeriesVisitor,
 ): Promise<void> {
   return slicer.walk(settled.cells, (cell) => {
-    if (cell.count > 0) visitor.encoded(cell, each);
+    if (cell.count > 0) visitor.encoded(cell, pass);
   });
 }
 
@@ -298,7 +308,7 @@ export async function walkMetric<V extends SeriesVisitor>(
     const settled = await settleKeyed(metric, only, slicer, undefined);
     if (!settled.repeated) {
       const visitor = makeVisitor(true);
-      await visitCells(settled, only.each, slicer, visitor);
+      await visitCells(settled, only, slicer, visitor);
       return { visitor, series: settled.series };
     }
   } else {
@@ -311,7 +321,7 @@ export async function walkMetric<V extends SeriesVisitor>(
     };
     for (const pass of passes) {
       if (isKeyed(pass))
-        await visitCells(await settleKeyed(metric, pass, slicer, series), pass.each, slicer, visitor);
+        await visitCells(await settleKeyed(metric, pass, slicer, series), pass, slicer, visitor);
       else await slicer.walk(pass.items, (item) => pass.each(item, observe));
     }
     metric.lastSeries = series.size;

@@ -77,6 +77,8 @@ interface CachedWalk<Cell extends CachedItem> {
 export class ItemCache<Cell extends CachedItem = CachedItem> {
   /** Where the cells' sample lines are kept, as bytes (line-blocks.ts). */
   readonly lines = new LineBlocks();
+  /** Where the cells' OTLP points are kept, once an export has encoded them. */
+  readonly points = new LineBlocks();
   #last: CachedWalk<Cell> = { cells: [], repeatFree: true };
 
   /** Starts a walk over the cache as the last complete walk left it. */
@@ -94,13 +96,17 @@ export class ItemCache<Cell extends CachedItem = CachedItem> {
 export class CacheWalk<Cell extends CachedItem> {
   readonly #previous: CachedWalk<Cell>;
   readonly #publish: (walk: CachedWalk<Cell>) => void;
-  readonly #cells: Cell[] = [];
+  /** This walk's cells; until one differs from the last walk's, that walk's array is shared. */
+  #cells: Cell[];
+  /** How many cells this walk has kept. */
+  #kept = 0;
+  #copied = false;
   #cursor = 0;
-  #unchanged = true;
 
   constructor(previous: CachedWalk<Cell>, publish: (walk: CachedWalk<Cell>) => void) {
     this.#previous = previous;
     this.#publish = publish;
+    this.#cells = previous.cells as Cell[];
   }
 
   /** The cell the last complete walk had for `key`. */
@@ -124,14 +130,29 @@ export class CacheWalk<Cell extends CachedItem> {
     return cells[at];
   }
 
-  /** Records the cell of the key this walk is at. */
+  /**
+   * Records the cell of the key this walk is at. A quiet walk keeps the last walk's cells in
+   * their order, so no array is built for it (250k pushes and a 2 MiB array a scrape at L).
+   */
   keep(cell: Cell): void {
-    if (this.#unchanged && this.#previous.cells[this.#cells.length] !== cell) this.#unchanged = false;
+    if (!this.#copied) {
+      if (this.#cells[this.#kept] === cell) {
+        this.#kept += 1;
+        return;
+      }
+      this.#cells = this.#cells.slice(0, this.#kept);
+      this.#copied = true;
+    }
     this.#cells.push(cell);
+    this.#kept += 1;
   }
 
   /** The cells this walk kept, in its order. */
   get cells(): readonly Cell[] {
+    if (!this.#copied && this.#kept < this.#cells.length) {
+      this.#cells = this.#cells.slice(0, this.#kept);
+      this.#copied = true;
+    }
     return this.#cells;
   }
 
@@ -140,7 +161,7 @@ export class CacheWalk<Cell extends CachedItem> {
    * whatever held for those cells together (no series twice) holds for this walk too.
    */
   get unchanged(): boolean {
-    return this.#unchanged && this.#cells.length === this.#previous.cells.length;
+    return !this.#copied && this.#kept === this.#previous.cells.length;
   }
 
   /** Whether the last complete walk's cells gave no series twice. */
@@ -150,7 +171,14 @@ export class CacheWalk<Cell extends CachedItem> {
 
   /** The walk saw every key: its cells are what the next walk starts from. */
   complete(repeatFree: boolean): void {
-    this.#publish({ cells: this.#cells, repeatFree });
+    const cells = this.cells;
+    const { index } = this.#previous;
+    // The same cells in the same order: the last walk's index (if it built one) still holds.
+    this.#publish(
+      cells === this.#previous.cells && index !== undefined
+        ? { cells, repeatFree, index }
+        : { cells, repeatFree },
+    );
   }
 }
 
