@@ -86,13 +86,19 @@ export function currentEntries(
 export function countsByType(
   entries: readonly ResultEntry[],
 ): Map<string, { total: number; available: number }> {
-  const counts = new Map<string, { total: number; available: number }>([['all', { total: 0, available: 0 }]]);
+  const all = { total: 0, available: 0 };
+  const counts = new Map<string, { total: number; available: number }>([['all', all]]);
   for (const [, result] of entries) {
-    for (const type of [result.type, 'all']) {
-      const count = counts.get(type) ?? { total: 0, available: 0 };
-      count.total += 1;
-      if (result.connected) count.available += 1;
-      counts.set(type, count);
+    let count = counts.get(result.type);
+    if (count === undefined) {
+      count = { total: 0, available: 0 };
+      counts.set(result.type, count);
+    }
+    count.total += 1;
+    all.total += 1;
+    if (result.connected) {
+      count.available += 1;
+      all.available += 1;
     }
   }
   return counts;
@@ -337,10 +343,19 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
   context.metrics.observeObjects(databaseCheckError, current, (r, observe) => {
     if (r.reason) observe(1, { namespace: r.namespace, database: r.name, type: r.type, reason: r.reason });
   });
+  // The three counts read the same current entries: counted once per change of them.
+  let counted:
+    | { readonly of: readonly ResultEntry[]; readonly counts: ReturnType<typeof countsByType> }
+    | undefined;
+  const currentCounts = () => {
+    const entries = current();
+    if (counted?.of !== entries) counted = { of: entries, counts: countsByType(entries) };
+    return counted.counts;
+  };
   const observeCounts = (pick: (entry: { total: number; available: number }) => number) => {
     return (observe: (value: number, labels: { readonly type: string }) => void) => {
       if (results.size === 0 && !synced) return;
-      for (const [type, entry] of countsByType(current())) observe(pick(entry), { type });
+      for (const [type, entry] of currentCounts()) observe(pick(entry), { type });
     };
   };
   context.metrics.observe(

@@ -9,6 +9,8 @@ import type { ExposedMetric } from './declaration.js';
 import type { LineBlock } from './line-blocks.js';
 import type { EncodedSeries, SeriesVisitor } from './registry.js';
 import { formatValue, sampleNameOf } from './sample-text.js';
+import type { TimeSlicer } from './slicer.js';
+import type { KeyedPass } from './source.js';
 
 export { formatValue } from './sample-text.js';
 
@@ -76,6 +78,7 @@ const SHARED_RUN_BYTES = 4 * 1024;
  * being written. Lines observed now are gathered into a string and written a few hundred at a time.
  */
 export class SampleWriter implements SeriesVisitor {
+  readonly #exposed: ExposedMetric;
   readonly #sampleName: string;
   readonly #pool: ChunkPool | undefined;
   readonly #chunks: Buffer[] = [];
@@ -92,8 +95,33 @@ export class SampleWriter implements SeriesVisitor {
   #runEnd = 0;
 
   constructor(exposed: ExposedMetric, pool?: ChunkPool) {
+    this.#exposed = exposed;
     this.#sampleName = sampleNameOf(exposed);
     this.#pool = pool;
+  }
+
+  /**
+   * A metric that is one keyed pass: its exposition is made of its cells alone, so it is kept
+   * with them (slices of line blocks, which are never written over, and short runs copied into
+   * chunks of its own) and handed on again while the walk keeps the same cells array and no
+   * cell moved. A quiet scrape of such a metric touches none of its cells.
+   */
+  async cells(cells: readonly EncodedSeries[], pass: KeyedPass, slicer: TimeSlicer): Promise<void> {
+    const cache = pass.cache;
+    let kept = cache.exposition;
+    if (kept === undefined || kept.cells !== cells || kept.moves !== cache.lines.moves) {
+      const moves = cache.lines.moves;
+      const own = new SampleWriter(this.#exposed);
+      await slicer.walk(cells, (cell) => {
+        if (cell.count > 0) own.encoded(cell);
+      });
+      kept = { cells, moves, chunks: own.finish() };
+      cache.exposition = kept;
+    }
+    this.#endRun();
+    this.#writePending();
+    this.#flush();
+    this.#chunks.push(...kept.chunks);
   }
 
   encoded(series: EncodedSeries): void {

@@ -43,9 +43,14 @@ export class LineBlocks {
   #counting = 0;
   #seen: LineBlock[] = [];
   #held = { held: 0, live: 0 };
+  #moves = 0;
+  #sparse = false;
+  /** Bytes placed since the last complete count. */
+  #placed = 0;
 
   /** Places `text` (`bytes` long in UTF-8) and returns where. */
   place(text: string, bytes: number): { block: LineBlock; offset: number } {
+    this.#placed += bytes;
     const block = this.#room(bytes);
     const offset = block.used;
     block.used += block.buffer.write(text, offset);
@@ -54,6 +59,7 @@ export class LineBlocks {
 
   /** Places a copy of `source` and returns where. */
   placeBytes(source: Uint8Array): { block: LineBlock; offset: number } {
+    this.#placed += source.length;
     const block = this.#room(source.length);
     const offset = block.used;
     block.buffer.set(source, offset);
@@ -63,6 +69,7 @@ export class LineBlocks {
 
   /** Copies a cell's bytes out of a sparse block into the open one. */
   move(cell: PlacedLines): void {
+    this.#moves += 1;
     const block = this.#room(cell.bytes);
     cell.block.buffer.copy(block.buffer, block.used, cell.offset, cell.offset + cell.bytes);
     cell.block = block;
@@ -114,12 +121,32 @@ export class LineBlocks {
     if (!complete) return;
     let held = 0;
     let live = 0;
+    this.#sparse = false;
+    this.#placed = 0;
     for (const block of seen) {
       held += block.buffer.length;
       live += block.live;
-      if (block !== this.#open && block.live < block.used * LIVE_SHARE) block.sparse = true;
+      if (block !== this.#open && block.live < block.used * LIVE_SHARE) {
+        block.sparse = true;
+        this.#sparse = true;
+      }
     }
     this.#held = { held, live };
+  }
+
+  /** How many cells have been moved so far: a change means bytes are elsewhere now. */
+  get moves(): number {
+    return this.#moves;
+  }
+
+  /**
+   * Whether a walk should count live bytes: the last count marked blocks whose cells must be
+   * moved, or what was placed since could have left dead bytes worth an eighth of what is live
+   * (each placed byte replaces at most one). Between counts the blocks hold at most about
+   * 1 / LIVE_SHARE + 1/8 of what is live.
+   */
+  get due(): boolean {
+    return this.#sparse || this.#placed * 8 > this.#held.live;
   }
 
   /** The bytes of the blocks the last complete counting walk met, and how many were live. */

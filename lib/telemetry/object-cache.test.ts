@@ -170,12 +170,15 @@ interface Cell {
   readonly encoded: string;
 }
 
-/** Walks `keys` over the cache; a key found is kept with its cached item, a new one is made. */
+/**
+ * Walks `keys` over the cache as the registry does (each key is its own object here): the cell
+ * at the cursor if it holds the object, else the cell found by key, else a new one.
+ */
 function walkKeys(cache: ItemCache<Cell>, keys: readonly string[], generation: string): string[] {
   const walk = cache.walk();
   const found = keys.map((key) => {
-    const cell = walk.find(key) ?? { key, item: key, encoded: `${key}@${generation}` };
-    walk.keep(cell);
+    const cell = walk.same(key) ?? walk.find(key) ?? { key, item: key, encoded: `${key}@${generation}` };
+    walk.keep(cell, key, 1);
     return cell.encoded;
   });
   walk.complete(true);
@@ -221,14 +224,15 @@ test('ItemCache: two walks at once both start from the last complete one; neithe
   const exporting = cache.walk(); // an OTLP export starts
   const scraping = cache.walk(); // a scrape starts before it ends
   for (const walk of [exporting, scraping]) {
-    for (const key of ['a', 'b', 'c']) walk.keep(walk.find(key) ?? { key, item: key, encoded: `${key}@new` });
+    for (const key of ['a', 'b', 'c'])
+      walk.keep(walk.same(key) ?? walk.find(key) ?? { key, item: key, encoded: `${key}@new` }, key, 1);
   }
   scraping.complete(true);
   exporting.complete(true);
   assert.deepEqual(walkKeys(cache, ['a', 'b', 'c'], 'next'), ['a@first', 'b@first', 'c@new']);
   // A walk that does not complete (its scrape gave up) publishes nothing.
   const cut = cache.walk();
-  cut.keep({ key: 'z', item: 'z', encoded: 'z@cut' });
+  cut.keep({ key: 'z', item: 'z', encoded: 'z@cut' }, 'z', 1);
   assert.equal(cache.size, 3);
 });
 

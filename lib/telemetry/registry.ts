@@ -178,6 +178,12 @@ export interface EncodedSeries extends CachedItem, PlacedLines {
 export interface SeriesVisitor {
   /** An object's series (`count` > 0), and the keyed pass it is cached for. */
   encoded(series: EncodedSeries, pass: KeyedPass): void;
+  /**
+   * Every cell of a metric's only pass, a keyed one, at once: for a visitor that can keep what
+   * it makes of them while the cells stay the same (a scrape's exposition). Without it, each
+   * cell is handed to `encoded`.
+   */
+  cells?(cells: readonly EncodedSeries[], pass: KeyedPass, slicer: TimeSlicer): Promise<void>;
   /** `labels` is the formatted label string, `attributes` the labels as observed. */
   point(labels: string, value: number, attributes: Attributes): void;
   /** The series this visitor was given are void: a series repeated and an exact walk follows. */
@@ -231,12 +237,13 @@ interface SettledKeyed {
 }
 
 /**
- * Brings a keyed pass's cells up to date, encoding only the objects that changed. `series`
- * collects fingerprints when the metric has other passes; alone, the pass checks its own cells
- * only if they changed since a walk that found no series twice (probing a 4 MiB table for 250k
- * series costs ~50 ms, mostly cache misses, and most scrapes of a large cluster change few
- * objects). Settling before visiting lets a lone keyed pass, the large metrics, hand its
- * visitor series that already stand.
+ * Brings a keyed pass's cells up to date, encoding only the objects that changed. An object met
+ * at its place in the last walk is recognised by pointer, without touching its cell (its series
+ * count is kept beside it). `series` collects fingerprints when the metric has other
+ * passes; alone, the pass checks its own cells only if they changed since a walk that found no
+ * series twice (probing a 4 MiB table for 250k series costs ~50 ms, mostly cache misses, and most
+ * scrapes of a large cluster change few objects). Settling before visiting lets a lone keyed
+ * pass, the large metrics, hand its visitor series that already stand.
  */
 async function settleKeyed(
   metric: RegisteredMetric,
@@ -246,39 +253,48 @@ async function settleKeyed(
 ): Promise<SettledKeyed> {
   // The cache of a keyed pass holds only what this function put in it.
   const walk = (pass.cache as unknown as ItemCache<EncodedSeries>).walk();
-  const blocks = pass.cache.lines;
-  const stamp = blocks.beginWalk();
-  const points = pass.cache.points;
-  const pointsStamp = points.beginWalk();
-  let count = 0;
-  let complete = false;
-  try {
-    for (const [key, item] of pass.entries) {
+  const { lines, points } = pass.cache;
+  for (const [key, item] of pass.entries) {
+    const same = walk.same(item);
+    if (same !== undefined) {
+      walk.keep(same, item, walk.sameCount);
+      if (series !== undefined) addPrints(series, same);
+    } else {
       let cell = walk.find(key);
-      if (cell === undefined || cell.item !== item) cell = encodeItem(metric, pass, blocks, key, item);
-      blocks.keep(stamp, cell);
-      if (cell.points !== undefined) points.keep(pointsStamp, cell.points);
-      walk.keep(cell);
-      if (cell.count > 0) {
-        if (series !== undefined) addPrints(series, cell);
-        count += cell.count;
-      }
-      const paused = slicer.tick();
-      if (paused) await paused;
+      if (cell === undefined || cell.item !== item) cell = encodeItem(metric, pass, lines, key, item);
+      walk.keep(cell, item, cell.count);
+      if (series !== undefined) addPrints(series, cell);
     }
-    complete = true;
-  } finally {
-    blocks.endWalk(stamp, complete);
-    points.endWalk(pointsStamp, complete);
+    const paused = slicer.tick();
+    if (paused) await paused;
   }
+  const cells = walk.cells;
+  // Live bytes are counted (and sparse blocks emptied) once enough was placed since the last
+  // count to matter, not on every walk that changed an object.
+  if (lines.due || points.due) {
+    const lineStamp = lines.beginWalk();
+    const pointStamp = points.beginWalk();
+    let complete = false;
+    try {
+      await slicer.walk(cells, (cell) => {
+        lines.keep(lineStamp, cell);
+        if (cell.points !== undefined) points.keep(pointStamp, cell.points);
+      });
+      complete = true;
+    } finally {
+      lines.endWalk(lineStamp, complete);
+      points.endWalk(pointStamp, complete);
+    }
+  }
+  const count = walk.series;
   let repeated = false;
   if (series === undefined && !(walk.unchanged && walk.previousRepeatFree)) {
     const own = new SeriesFingerprints(count);
-    await slicer.walk(walk.cells, (cell) => addPrints(own, cell));
+    await slicer.walk(cells, (cell) => addPrints(own, cell));
     repeated = own.repeated;
   }
   walk.complete(series === undefined ? !repeated : !series.repeated);
-  return { cells: walk.cells, repeated, series: count };
+  return { cells, repeated, series: count };
 }
 
 function visitCells(
@@ -308,7 +324,8 @@ export async function walkMetric<V extends SeriesVisitor>(
     const settled = await settleKeyed(metric, only, slicer, undefined);
     if (!settled.repeated) {
       const visitor = makeVisitor(true);
-      await visitCells(settled, only, slicer, visitor);
+      if (visitor.cells) await visitor.cells(settled.cells, only, slicer);
+      else await visitCells(settled, only, slicer, visitor);
       return { visitor, series: settled.series };
     }
   } else {

@@ -60,9 +60,28 @@ const LOOKAHEAD = 16;
 /** The cells of one complete walk, in its order, and an index by key made when first needed. */
 interface CachedWalk<Cell extends CachedItem> {
   readonly cells: readonly Cell[];
+  /**
+   * Each cell's object, in the same order: the next walk compares the objects it meets with
+   * these pointers, without touching the cells (a cache miss each at 250k cells, most of a
+   * quiet scrape's time).
+   */
+  readonly items: readonly unknown[];
+  /** Each cell's number of series, in the same order (the same reason). */
+  readonly counts: readonly number[];
   /** Whether the walk's cells gave no series twice (registry.ts checks it). */
   readonly repeatFree: boolean;
+  /** The series the cells hold. */
+  readonly series: number;
   index?: Map<string, number>;
+}
+
+/** A keyed metric's exposition as its cells gave it, kept while they stay as they are. */
+export interface KeptExposition {
+  /** The cells array it was written from (a quiet walk hands on the same array). */
+  readonly cells: readonly unknown[];
+  /** `LineBlocks.moves` when it was written: a move leaves it pointing at bytes let go of. */
+  readonly moves: number;
+  readonly chunks: readonly Buffer[];
 }
 
 /**
@@ -79,7 +98,9 @@ export class ItemCache<Cell extends CachedItem = CachedItem> {
   readonly lines = new LineBlocks();
   /** Where the cells' OTLP points are kept, once an export has encoded them. */
   readonly points = new LineBlocks();
-  #last: CachedWalk<Cell> = { cells: [], repeatFree: true };
+  /** The exposition of the last cells a scrape wrote, for the next scrape of the same cells. */
+  exposition: KeptExposition | undefined;
+  #last: CachedWalk<Cell> = { cells: [], items: [], counts: [], repeatFree: true, series: 0 };
 
   /** Starts a walk over the cache as the last complete walk left it. */
   walk(): CacheWalk<Cell> {
@@ -96,10 +117,13 @@ export class ItemCache<Cell extends CachedItem = CachedItem> {
 export class CacheWalk<Cell extends CachedItem> {
   readonly #previous: CachedWalk<Cell>;
   readonly #publish: (walk: CachedWalk<Cell>) => void;
-  /** This walk's cells; until one differs from the last walk's, that walk's array is shared. */
+  /** This walk's cells and their objects; until one differs, the last walk's arrays are shared. */
   #cells: Cell[];
-  /** How many cells this walk has kept. */
+  #items: unknown[];
+  #counts: number[];
+  /** How many cells this walk has kept, and the series they hold. */
   #kept = 0;
+  #series = 0;
   #copied = false;
   #cursor = 0;
 
@@ -107,6 +131,19 @@ export class CacheWalk<Cell extends CachedItem> {
     this.#previous = previous;
     this.#publish = publish;
     this.#cells = previous.cells as Cell[];
+    this.#items = previous.items as unknown[];
+    this.#counts = previous.counts as number[];
+  }
+
+  /**
+   * The last walk's cell at the cursor when it was made from `item` itself: a pointer comparison.
+   * Its key is not compared: the cell's series are a function of the object alone.
+   */
+  same(item: unknown): Cell | undefined {
+    const at = this.#cursor;
+    if (at >= this.#previous.items.length || this.#previous.items[at] !== item) return undefined;
+    this.#cursor = at + 1;
+    return this.#previous.cells[at];
   }
 
   /** The cell the last complete walk had for `key`. */
@@ -131,34 +168,45 @@ export class CacheWalk<Cell extends CachedItem> {
   }
 
   /**
-   * Records the cell of the key this walk is at. A quiet walk keeps the last walk's cells in
-   * their order, so no array is built for it (250k pushes and a 2 MiB array a scrape at L).
+   * Records the cell of the key this walk is at, made from `item`. A quiet walk keeps the last
+   * walk's cells in their order, so no array is built for it (250k pushes a scrape at L).
    */
-  keep(cell: Cell): void {
+  keep(cell: Cell, item: unknown, count: number): void {
+    this.#series += count;
     if (!this.#copied) {
       if (this.#cells[this.#kept] === cell) {
         this.#kept += 1;
         return;
       }
-      this.#cells = this.#cells.slice(0, this.#kept);
-      this.#copied = true;
+      this.#copy();
     }
     this.#cells.push(cell);
+    this.#items.push(item);
+    this.#counts.push(count);
     this.#kept += 1;
+  }
+
+  /** The series of the last walk's cell that `same` returned last (its count, without the cell). */
+  get sameCount(): number {
+    return this.#previous.counts[this.#cursor - 1] as number;
+  }
+
+  #copy(): void {
+    this.#cells = this.#cells.slice(0, this.#kept);
+    this.#items = this.#items.slice(0, this.#kept);
+    this.#counts = this.#counts.slice(0, this.#kept);
+    this.#copied = true;
   }
 
   /** The cells this walk kept, in its order. */
   get cells(): readonly Cell[] {
-    if (!this.#copied && this.#kept < this.#cells.length) {
-      this.#cells = this.#cells.slice(0, this.#kept);
-      this.#copied = true;
-    }
+    if (!this.#copied && this.#kept < this.#cells.length) this.#copy();
     return this.#cells;
   }
 
   /**
    * Whether this walk kept exactly the cells of the last complete one, in their order: then
-   * whatever held for those cells together (no series twice) holds for this walk too.
+   * whatever held for those cells together (no series twice, their count) holds for this walk too.
    */
   get unchanged(): boolean {
     return !this.#copied && this.#kept === this.#previous.cells.length;
@@ -169,16 +217,18 @@ export class CacheWalk<Cell extends CachedItem> {
     return this.#previous.repeatFree;
   }
 
+  /** The series of the cells kept so far. */
+  get series(): number {
+    return this.#series;
+  }
+
   /** The walk saw every key: its cells are what the next walk starts from. */
   complete(repeatFree: boolean): void {
     const cells = this.cells;
+    const walk = { cells, items: this.#items, counts: this.#counts, repeatFree, series: this.#series };
     const { index } = this.#previous;
     // The same cells in the same order: the last walk's index (if it built one) still holds.
-    this.#publish(
-      cells === this.#previous.cells && index !== undefined
-        ? { cells, repeatFree, index }
-        : { cells, repeatFree },
-    );
+    this.#publish(cells === this.#previous.cells && index !== undefined ? { ...walk, index } : walk);
   }
 }
 
