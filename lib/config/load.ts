@@ -32,9 +32,9 @@ export interface ConfigSources {
 }
 
 export interface LoadedConfig {
+  // The merged input before validation is not kept: nothing reads it, and with 100k users it
+  // held a second copy of them for the life of the generation.
   readonly config: Config;
-  /** The merged input before validation, as the user wrote it (durations as strings). */
-  readonly input: Record<string, unknown>;
   /**
    * sha256 of the validated config and of the files it names for their content (keys marked
    * `file`), for the config-hash self-metric and change detection.
@@ -382,7 +382,7 @@ export function buildConfig(fileTree: Tree, env: Env, flags: readonly Override[]
   const files = namedFilePaths
     .map((path) => valueAt(config, path))
     .filter((value): value is string => typeof value === 'string' && value !== '');
-  return { config, input, hash: hashWithFiles(canonicalHash(config), files), files };
+  return { config, hash: hashWithFiles(canonicalHash(config), files), files };
 }
 
 /** The keys marked `file`, read from the schema once. */
