@@ -70,6 +70,12 @@ export interface MetricSink {
     declaration: D,
     entries: () => Iterable<readonly [string, T]>,
     each: (item: T, observe: Observe<D>) => void,
+    /**
+     * A number that changes whenever `entries` could give something else (an informer's
+     * `Subscription.version`, a poll's count): while it stays, a walk takes the last walk's cells
+     * without going over the entries. Without it every walk goes over them.
+     */
+    version?: () => number,
   ): void;
 }
 

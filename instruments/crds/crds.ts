@@ -111,6 +111,7 @@ function createCrds(context: InstrumentContext, config: CrdsConfig) {
         (series, observe) => {
           for (const sample of series.samples[index] ?? []) observe(sample.value, sample.labels);
         },
+        () => subscriptions.reduce((sum, subscription) => sum + subscription.version, 0),
       );
     });
   }

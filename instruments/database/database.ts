@@ -322,8 +322,11 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
   // Six metrics read the current results on each collection; they change only with a run or
   // with the objects that discover databases (10k lookups six times a scrape cost ~60 ms at L).
   let currentCache: ResultEntry[] | undefined;
+  /** Counts the times the current entries may have changed (the keyed metrics' source version). */
+  let changes = 0;
   const forgetCurrent = () => {
     currentCache = undefined;
+    changes += 1;
   };
   for (const subscription of byClusters ? clusters : typedSecrets.map((typed) => typed.subscription))
     subscription.onChange(forgetCurrent);
@@ -333,16 +336,30 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     return currentCache;
   };
 
-  context.metrics.observeObjects(databaseConnectivity, current, (r, observe) =>
-    observe(r.connected ? 1 : 0, { namespace: r.namespace, database: r.name, type: r.type }),
+  const resultsVersion = () => changes;
+  context.metrics.observeObjects(
+    databaseConnectivity,
+    current,
+    (r, observe) => observe(r.connected ? 1 : 0, { namespace: r.namespace, database: r.name, type: r.type }),
+    resultsVersion,
   );
-  context.metrics.observeObjects(databaseResponseTime, current, (r, observe) => {
-    if (r.seconds !== undefined)
-      observe(r.seconds, { namespace: r.namespace, database: r.name, type: r.type });
-  });
-  context.metrics.observeObjects(databaseCheckError, current, (r, observe) => {
-    if (r.reason) observe(1, { namespace: r.namespace, database: r.name, type: r.type, reason: r.reason });
-  });
+  context.metrics.observeObjects(
+    databaseResponseTime,
+    current,
+    (r, observe) => {
+      if (r.seconds !== undefined)
+        observe(r.seconds, { namespace: r.namespace, database: r.name, type: r.type });
+    },
+    resultsVersion,
+  );
+  context.metrics.observeObjects(
+    databaseCheckError,
+    current,
+    (r, observe) => {
+      if (r.reason) observe(1, { namespace: r.namespace, database: r.name, type: r.type, reason: r.reason });
+    },
+    resultsVersion,
+  );
   // The three counts read the same current entries: counted once per change of them.
   let counted:
     | { readonly of: readonly ResultEntry[]; readonly counts: ReturnType<typeof countsByType> }

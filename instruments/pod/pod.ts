@@ -66,6 +66,7 @@ function createPod(context: InstrumentContext, config: PodConfig) {
         }
       }
     },
+    () => subscriptions.reduce((sum, subscription) => sum + subscription.version, 0),
   );
 
   return {

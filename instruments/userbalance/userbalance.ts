@@ -40,6 +40,8 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
   const users = config.users as UserEntry[];
   const keys = users.map((_, index) => String(index));
   let balances = new Map<string, UserBalance>();
+  /** Counts the maps `balances` has held: a map, once made, is never changed. */
+  let polls = 0;
   const poller = new Poller(context, {
     intervalMs: config.checkInterval,
     timeoutMs: config.checkTimeout + 1000,
@@ -52,12 +54,14 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
           config.checkTimeout,
         );
         balances = balanceEntries(users, keys, result.balances, balances);
+        polls += 1;
         return result.missing.length > 0
           ? `not in the "User" table: ${result.missing.join(', ')}`
           : undefined;
       } catch (error) {
         // No answer: no balances we can vouch for.
         balances = new Map();
+        polls += 1;
         throw new Error(`database.dsn: ${safeErrorLine(error, [dsnPassword(config.database.dsn)])}`);
       }
     },
@@ -79,6 +83,7 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
       // for a user whose own type is "quota": the two would be one series).
       if (user.type !== 'quota') observe(user.quota, { ...labels, type: 'quota' });
     },
+    () => polls,
   );
 
   return poller.asInstrument();

@@ -82,10 +82,14 @@ test('lists, then follows updates and deletes; the store keeps only the transfor
     'default/c:node-a:Running',
   ]);
   assert.deepEqual(Object.keys(pods.items.get('default/a') as object).sort(), ['node', 'phase']);
+  const listed = pods.version;
+  assert.ok(listed > 0, 'the list is a change');
   server.update('pods', pod('a', 'node-b', 'Failed'));
   server.remove('pods', 'default', 'b');
   server.create('pods', pod('d'));
   await converged(server, pods.items, ['a', 'c', 'd']);
+  // The version tells a reader that the store moved (the keyed metrics skip a walk otherwise).
+  assert.ok(pods.version >= listed + 3, `${listed} -> ${pods.version} after three events`);
 });
 
 test('a dropped watch resumes from the last resourceVersion without relisting', async (t) => {
@@ -118,9 +122,11 @@ test('410 Gone after compaction relists and converges, with no stale entries', a
   server.dropWatches();
   server.remove('pods', 'default', 'a');
   server.create('pods', pod('c'));
+  const before = pods.version;
   server.compact();
   await converged(server, pods.items, ['b', 'c']);
   assert.equal(informer.stats.lists, 2);
+  assert.ok(pods.version > before, 'a relist moves the version');
 });
 
 test('an API server restart with a new history range converges', async (t) => {

@@ -85,6 +85,8 @@ class Store<T> {
   readonly items = new Map<string, T>();
   readonly listeners = new Set<ChangeListener>();
   users = 0;
+  /** Counts the changes to `items`, so that a reader can tell it has seen them all. */
+  version = 0;
   constructor(
     readonly transform: Transform<T>,
     /** Which objects this store holds (a shard's); all without. */
@@ -95,6 +97,8 @@ class Store<T> {
 /** A consumer's view: its transformed objects and change notifications. */
 export interface Subscription<T> {
   readonly items: ReadonlyMap<string, T>;
+  /** Changes whenever `items` does (a number that only grows). */
+  readonly version: number;
   onChange(listener: ChangeListener): void;
   /** Resolves after the first complete list. */
   synced(): Promise<void>;
@@ -166,6 +170,9 @@ export class Informer {
     const listeners: ChangeListener[] = [];
     return {
       items: own.items,
+      get version() {
+        return own.version;
+      },
       onChange: (listener) => {
         listeners.push(listener);
         own.listeners.add(listener);
@@ -327,6 +334,7 @@ export class Informer {
     for (const [index, store] of stores.entries()) {
       store.items.clear();
       for (const [key, value] of fresh[index] ?? []) store.items.set(key, value);
+      store.version += 1;
       for (const listener of store.listeners) listener('relist', '');
     }
     this.#resourceVersion = resourceVersion;
@@ -391,6 +399,7 @@ export class Informer {
       if (store.keep && !store.keep(item)) continue;
       if (type === 'DELETED') store.items.delete(key);
       else store.items.set(key, store.transform(item));
+      store.version += 1;
       for (const listener of store.listeners) listener(type === 'DELETED' ? 'delete' : 'upsert', key);
     }
     if (version) this.#resourceVersion = version;
@@ -436,7 +445,13 @@ export class InformerHub {
     if (created) informer.start();
     const owner = informer;
     return {
-      ...subscription,
+      items: subscription.items,
+      // Read through: a spread would copy the version once.
+      get version() {
+        return subscription.version;
+      },
+      onChange: subscription.onChange,
+      synced: subscription.synced,
       close: () => {
         subscription.close();
         if (owner.subscribers === 0) {

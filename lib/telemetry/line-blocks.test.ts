@@ -159,3 +159,37 @@ test('LineBlocks: a block mostly dead bytes has its cells moved out at the next 
   assert.equal(blocks.held.live, after.live);
   assert.notEqual(blocks.beginWalk(), 0, 'the cut walk let go of the count');
 });
+
+test('a source whose version has not moved is not walked again; one that moved is', async () => {
+  const pods = new Map<string, Pod>([['ns/a', { name: 'a', phase: 'Running', restarts: 0 }]]);
+  let version = 1;
+  let walked = 0;
+  const cache = new ItemCache();
+  const metric = registeredMetric({ exposedName: 'sealos_blocks_pod_phase', declaration: phase });
+  metric.opens.push(() => ({
+    entries: {
+      *[Symbol.iterator]() {
+        walked += 1;
+        yield* pods;
+      },
+    },
+    each: eachPod,
+    cache,
+    version,
+  }));
+  const scrape = async () => {
+    const { visitor } = await walkMetric(metric, new TimeSlicer(), () => new SampleWriter(metric.exposed));
+    return text(visitor.finish());
+  };
+  const first = await scrape();
+  assert.match(first, /pod="a",phase="Running"} 1/);
+  assert.equal(await scrape(), first);
+  assert.equal(await scrape(), first);
+  assert.equal(walked, 1, 'two scrapes at the same version took the cells as they were');
+  pods.set('ns/b', { name: 'b', phase: 'Failed', restarts: 0 });
+  version += 1;
+  const second = await scrape();
+  assert.equal(walked, 2);
+  assert.match(second, /pod="b",phase="Failed"} 1/);
+  assert.match(second, /pod="a",phase="Running"} 1/);
+});

@@ -237,7 +237,8 @@ interface SettledKeyed {
 }
 
 /**
- * Brings a keyed pass's cells up to date, encoding only the objects that changed. An object met
+ * Brings a keyed pass's cells up to date, encoding only the objects that changed. A source that
+ * has not changed since the last complete walk (its version says so) is not walked. An object met
  * at its place in the last walk is recognised by pointer, without touching its cell (its series
  * count is kept beside it). `series` collects fingerprints when the metric has other
  * passes; alone, the pass checks its own cells only if they changed since a walk that found no
@@ -252,8 +253,11 @@ async function settleKeyed(
   series: SeriesFingerprints | undefined,
 ): Promise<SettledKeyed> {
   // The cache of a keyed pass holds only what this function put in it.
-  const walk = (pass.cache as unknown as ItemCache<EncodedSeries>).walk();
+  const cache = pass.cache as unknown as ItemCache<EncodedSeries>;
   const { lines, points } = pass.cache;
+  const last = series === undefined && !lines.due && !points.due ? cache.lastAt(pass.version) : undefined;
+  if (last !== undefined) return { cells: last.cells, repeated: !last.repeatFree, series: last.series };
+  const walk = cache.walk(pass.version);
   for (const [key, item] of pass.entries) {
     const same = walk.same(item);
     if (same !== undefined) {

@@ -23,6 +23,8 @@ export interface KeyedPass {
   /** A pure function of the item. */
   readonly each: SeriesOf;
   readonly cache: ItemCache;
+  /** The source's version when the pass was opened, when it has one (`observeObjects`). */
+  readonly version?: number | undefined;
 }
 
 export type Pass = SourcePass | KeyedPass;
@@ -101,12 +103,25 @@ export class ItemCache<Cell extends CachedItem = CachedItem> {
   /** The exposition of the last cells a scrape wrote, for the next scrape of the same cells. */
   exposition: KeptExposition | undefined;
   #last: CachedWalk<Cell> = { cells: [], items: [], counts: [], repeatFree: true, series: 0 };
+  /** The source's version the last complete walk started at. */
+  #lastVersion: number | undefined;
 
-  /** Starts a walk over the cache as the last complete walk left it. */
-  walk(): CacheWalk<Cell> {
+  /** Starts a walk over the cache as the last complete walk left it, of the source at `version`. */
+  walk(version?: number): CacheWalk<Cell> {
     return new CacheWalk(this.#last, (walk) => {
       this.#last = walk;
+      this.#lastVersion = version;
     });
+  }
+
+  /**
+   * The last complete walk, when it started at `version` of the source: nothing it walked has
+   * changed since, so its cells are this walk's.
+   */
+  lastAt(
+    version: number | undefined,
+  ): Readonly<Pick<CachedWalk<Cell>, 'cells' | 'repeatFree' | 'series'>> | undefined {
+    return version !== undefined && version === this.#lastVersion ? this.#last : undefined;
   }
 
   get size(): number {
@@ -247,12 +262,13 @@ export function sinkOver(observeSource: ObserveSource): MetricSink {
         each: each as SeriesOf,
       }));
     },
-    observeObjects: (declaration, entries, each) => {
+    observeObjects: (declaration, entries, each, version) => {
       const cache = new ItemCache();
       observeSource(declaration, () => ({
         entries: entries(),
         each: each as SeriesOf,
         cache,
+        version: version?.(),
       }));
     },
   };
