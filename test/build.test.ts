@@ -172,12 +172,18 @@ test("the image's entry point sizes V8's heap from the memory limit the chart ha
   assert.ok(unsized.limit > 256 * mib);
 
   const large = run({ SSM_MEMORY_LIMIT_MIB: '1024' }, ['node-flags']);
-  assert.equal(large.stdout.trim(), '--max-old-space-size=736 --max-semi-space-size=8');
+  assert.equal(
+    large.stdout.trim(),
+    '--max-old-space-size=736 --max-semi-space-size=8 --initial-old-space-size=184',
+  );
   const tiny = run({ SSM_MEMORY_LIMIT_MIB: '64' }, ['node-flags']);
   assert.equal(tiny.stdout.trim(), '--max-old-space-size=48 --max-semi-space-size=1');
   // No limit on the container: the Downward API gives the node's allocatable memory.
   const node = run({ SSM_MEMORY_LIMIT_MIB: '257000' }, ['node-flags']);
-  assert.equal(node.stdout.trim(), '--max-old-space-size=4096 --max-semi-space-size=16');
+  assert.equal(
+    node.stdout.trim(),
+    '--max-old-space-size=4096 --max-semi-space-size=16 --initial-old-space-size=1024',
+  );
 
   for (const bad of ['256Mi', '0', '-1', '1e3']) {
     const refused = run({ SSM_MEMORY_LIMIT_MIB: bad });
