@@ -47,7 +47,12 @@ async function otlpSender(otlp: LoadedConfig['config']['otlp']): Promise<Request
     : (await import('./telemetry/otlp-http.js')).httpSender(settings);
 }
 
-/** How long a new generation waits for its instruments' first state before serving anyway. */
+/**
+ * How long a new generation waits for its instruments' first state before serving anyway. The
+ * first generation counts it from the process's start (its config read included), so that a
+ * process serves within this long of starting; a reload's, from when its instruments start (the
+ * old generation serves meanwhile).
+ */
 export const READY_TIMEOUT_MS = 5000;
 
 export interface GenerationDeps {
@@ -88,12 +93,19 @@ async function waitReady(
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
+  const waiting = new Set(running.map(({ name }) => name));
   const result = await Promise.race([
-    Promise.allSettled(running.map(({ instrument }) => instrument.ready?.())).then(() => 'ready' as const),
+    Promise.allSettled(
+      running.map(async ({ name, instrument }) => {
+        await instrument.ready?.();
+        waiting.delete(name);
+      }),
+    ).then(() => 'ready' as const),
     timedOut,
   ]);
   clearTimeout(timer);
-  if (result === 'timeout') logger.info({ timeoutMs }, 'serving before every collector has its first state');
+  if (result === 'timeout')
+    logger.info({ timeoutMs, waiting: [...waiting] }, 'serving before every collector has its first state');
 }
 
 /** The shard the config gives, or the one this pod's StatefulSet gives under `fromStatefulSet`. */
@@ -136,7 +148,13 @@ export class Generation {
   }
 
   /** Builds and starts a generation; on any failure, what was started is stopped and the error thrown. */
-  static async build(number: number, loaded: LoadedConfig, deps: GenerationDeps): Promise<Generation> {
+  /** `readyBy`: the performance.now() by which it serves, ready or not (READY_TIMEOUT_MS). */
+  static async build(
+    number: number,
+    loaded: LoadedConfig,
+    deps: GenerationDeps,
+    readyBy?: number,
+  ): Promise<Generation> {
     const { config } = loaded;
     const logger = deps.logs.child({ generation: number });
     const shard = await shardOfConfig(config, deps);
@@ -218,7 +236,8 @@ export class Generation {
           throw new Error(`collectors.${name}: failed to start: ${(error as Error).message}`);
         }
       }
-      await waitReady(running, READY_TIMEOUT_MS, logger);
+      const deadline = readyBy ?? performance.now() + READY_TIMEOUT_MS;
+      await waitReady(running, Math.max(0, deadline - performance.now()), logger);
     } catch (error) {
       await Promise.allSettled(running.map(({ instrument }) => instrument.stop()));
       await pipeline.shutdown().catch(() => undefined);

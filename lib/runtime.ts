@@ -8,7 +8,7 @@ import { type LoadedConfig, loadConfig } from './config/load.js';
 import { restartPaths } from './config/reference.js';
 import { type Config, configSchema } from './config/schema.js';
 import { FileWatch } from './file-watch.js';
-import { Generation, type GenerationDeps } from './generation.js';
+import { Generation, type GenerationDeps, READY_TIMEOUT_MS } from './generation.js';
 import { buildResource, resolveIdentity } from './identity.js';
 import type { Clock, Identity } from './instrument.js';
 import { Cluster } from './kube/cluster.js';
@@ -85,6 +85,7 @@ export class Runtime {
 
   /** Loads the config and starts the first generation; throws ConfigError or the build error. */
   static async start(options: RuntimeOptions): Promise<Runtime> {
+    const readyBy = performance.now() + READY_TIMEOUT_MS;
     // Watch before the first load, so a change made while starting is not taken as the baseline.
     let runtime: Runtime | undefined;
     let changedWhileStarting = false;
@@ -115,7 +116,7 @@ export class Runtime {
       );
       // What every generation is built with; none of it changes while the process runs.
       const deps = Runtime.#buildDeps(options, identity, reloads, cluster, exiting);
-      const generation = await Generation.build(1, loaded, deps);
+      const generation = await Generation.build(1, loaded, deps, readyBy);
       runtime = new Runtime(options, loaded, generation, deps, exiting);
     } catch (error) {
       watch?.close();
