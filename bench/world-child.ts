@@ -41,8 +41,12 @@ const app = await App.start({
   logs: new LogHub({ level: 'warn' }),
 });
 const appStartMs = performance.now() - started;
+/** When each collector was first seen healthy, ms after start: informers synced, first rounds done. */
+const healthyAtMs: Record<string, number> = {};
 for (;;) {
   const health = app.runtime.current.health();
+  for (const [name, entry] of Object.entries(health))
+    if (entry.state === 'healthy') healthyAtMs[name] ??= performance.now() - started;
   if (Object.values(health).every((entry) => entry.state === 'healthy')) break;
   if (performance.now() - started > 300_000) {
     // A world that cannot get healthy is a broken bench, not a figure.
@@ -56,6 +60,7 @@ send({
   type: 'ready',
   appStartMs,
   healthyMs,
+  healthyAtMs,
   port: app.server.address().port,
   rssMiB: process.memoryUsage.rss() / 2 ** 20,
   resident: residentByMapping(),

@@ -158,6 +158,7 @@ async function runWorld(world: World, shared: SharedFixtures) {
     const ready = await request<{
       appStartMs: number;
       healthyMs: number;
+      healthyAtMs: Record<string, number>;
       port: number;
       rssMiB: number;
       resident: Record<string, number>;
@@ -243,6 +244,9 @@ async function runWorld(world: World, shared: SharedFixtures) {
       resident: report.resident,
       appStartS: ready.appStartMs / 1000,
       healthyS: ready.healthyMs / 1000,
+      healthyAtS: Object.fromEntries(
+        Object.entries(ready.healthyAtMs).map(([name, ms]) => [name, Math.round(ms) / 1000]),
+      ),
       otlpWallMs: otlp.wallMs,
       otlpCpuMs: otlp.cpuMs,
       otlpMainThreadCpuMs: otlp.mainThreadCpuMs,
