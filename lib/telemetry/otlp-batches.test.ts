@@ -82,7 +82,8 @@ class RecordingSender implements RequestSender {
   answer: (index: number) => Promise<ExportResult> = async () => ({ code: ExportResultCode.SUCCESS });
 
   async send(request: EncodedRequest): Promise<ExportResult> {
-    const index = this.requests.push(request) - 1;
+    // The bytes are ours only until the answer: a later request may be written into them.
+    const index = this.requests.push({ ...request, bytes: Uint8Array.from(request.bytes) }) - 1;
     this.inFlight += 1;
     this.inFlightPeak = Math.max(this.inFlightPeak, this.inFlight);
     try {
@@ -250,6 +251,67 @@ test('a cached object is exported from its kept points: the bytes a fresh encodi
     assert.equal(String(exported.find((p) => p.attributes.pod === `new-${round}`)?.attributes.index), '0');
     assert.ok(!exported.some((p) => 'instance' in p.attributes), 'a resource label is not a point attribute');
   }
+  await pipeline.shutdown();
+});
+
+test('answered requests lend their buffers to the next export; a failed one keeps its own', async () => {
+  const memory: ArrayBufferLike[][] = [];
+  const sender = new RecordingSender();
+  const plainAnswer = sender.answer;
+  const recording: RequestSender = {
+    send: (request) => {
+      memory.at(-1)?.push(request.bytes.buffer);
+      return sender.send(request);
+    },
+    forceFlush: () => sender.forceFlush(),
+    shutdown: () => sender.shutdown(),
+  };
+  const pipeline = new TelemetryPipeline({
+    namespace: 'sealos',
+    resource: resourceFromAttributes({}),
+    otlp: {
+      intervalMs: 3_600_000,
+      sender: recording,
+      report: () => {},
+      limits: { points: 1_000, bytes: 2 ** 20 },
+    },
+  });
+  // One large keyed metric, as at L: its points stream as they are met, one request at a time.
+  const keyed = new Map(Array.from({ length: 25_000 }, (_, i) => [`uid-${i}`, { i }] as const));
+  pipeline.sink.observeObjects(
+    keyedObjects,
+    () => keyed,
+    (o, observe) => observe(o.i, { namespace: 'ns', name: `object-${o.i}`, uid: `uid-${o.i}` }),
+  );
+  const exportOnce = async () => {
+    memory.push([]);
+    sender.requests.length = 0;
+    await pipeline.flush();
+    return pointsOf(sender.requests);
+  };
+  const first = await exportOnce();
+  assert.equal(first.length, 25_000);
+  assert.deepEqual(await exportOnce(), first, 'the second export, in reused buffers, sends the same points');
+  const [firstMemory = [], secondMemory = []] = memory;
+  assert.equal(secondMemory.length, 25);
+  assert.ok(new Set(secondMemory).size <= 3, `${new Set(secondMemory).size} buffers for 25 requests`);
+  assert.ok(
+    secondMemory.every((buffer) => firstMemory.includes(buffer)),
+    'no new buffer in the second export',
+  );
+  // A failed request's buffer may still be on its way out: it is not written into again.
+  sender.answer = async (index) =>
+    index === 0
+      ? { code: ExportResultCode.FAILED, error: new Error('refused') }
+      : { code: ExportResultCode.SUCCESS };
+  await exportOnce();
+  const failed = memory.at(-1)?.[0];
+  sender.answer = plainAnswer;
+  assert.deepEqual(await exportOnce(), first);
+  assert.ok(
+    !memory.at(-1)?.includes(failed as ArrayBufferLike),
+    "the failed request's buffer was not reused",
+  );
   await pipeline.shutdown();
 });
 

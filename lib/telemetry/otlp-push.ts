@@ -9,7 +9,7 @@
  */
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { type EncodedRequest, type RequestLimits, RequestStream } from './otlp-encoding.js';
+import { type EncodedRequest, RequestBuffers, type RequestLimits, RequestStream } from './otlp-encoding.js';
 import type { OtlpProtocol } from './otlp-target.js';
 import { TimeSlicer } from './slicer.js';
 
@@ -44,6 +44,7 @@ export type ExportReport = (result: ExportResult) => void;
 
 /** Sends encoded requests: the OTLP exporter's transport, retries and timeouts (otlp-grpc.ts, otlp-http.ts). */
 export interface RequestSender {
+  /** `request.bytes` are the sender's until the promise settles: a later request may reuse them. */
   send(request: EncodedRequest): Promise<ExportResult>;
   /** Waits for the requests in flight. */
   forceFlush(): Promise<void>;
@@ -67,6 +68,7 @@ export class OtlpPush {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #shutdown: Promise<void> | undefined;
+  readonly #buffers = new RequestBuffers();
 
   constructor(options: OtlpPushOptions) {
     if (!(options.intervalMs > 0))
@@ -119,16 +121,24 @@ export class OtlpPush {
       if (controller.signal.aborted) return;
       const result = await sender.send(request).catch(failure);
       report(result);
-      if (result.code !== ExportResultCode.SUCCESS) controller.abort(new Error('an OTLP request failed'));
+      // Answered: nothing reads its bytes any more. A failed one may still be on its way out
+      // (a timeout), so its buffer is left to the collector.
+      if (result.code === ExportResultCode.SUCCESS) request.release?.();
+      else controller.abort(new Error('an OTLP request failed'));
     };
     // One request in flight while the next is written: a full request holds the walk until the
     // one before it is answered.
     let previous: Promise<void> = Promise.resolve();
-    const stream = new RequestStream(resource, this.#options.limits ?? REQUEST_LIMITS, (request) => {
-      const prior = previous;
-      previous = prior.then(() => sendOne(request));
-      slicer.holdUntil(prior);
-    });
+    const stream = new RequestStream(
+      resource,
+      this.#options.limits ?? REQUEST_LIMITS,
+      (request) => {
+        const prior = previous;
+        previous = prior.then(() => sendOne(request));
+        slicer.holdUntil(prior);
+      },
+      this.#buffers,
+    );
     try {
       await walk(stream, slicer, controller.signal);
     } catch (error) {
