@@ -142,7 +142,7 @@ export interface Instrument {
   ready?(): Promise<void>;
 }
 
-export interface InstrumentDefinition<Schema extends z.ZodType = z.ZodType> {
+export interface InstrumentDefinition<Schema extends z.ZodType = z.ZodType, I extends Instrument = Instrument> {
   readonly name: string;
   readonly summary: string;
   /** Cluster-wide instruments run only on the elected leader by default. */
@@ -161,12 +161,15 @@ export interface InstrumentDefinition<Schema extends z.ZodType = z.ZodType> {
    * against every declared metric and each other, so a clash is a config error with its path.
    */
   readonly configuredMetrics?: (config: z.output<Schema>) => readonly MetricDeclaration[];
-  create(context: InstrumentContext, config: z.output<Schema>): Instrument;
+  create(context: InstrumentContext, config: z.output<Schema>): I;
 }
 
-/** Keeps the schema's output type attached to `create` while the list stays homogeneous. */
-export function defineInstrument<Schema extends z.ZodType>(
-  definition: InstrumentDefinition<Schema>,
-): InstrumentDefinition<Schema> {
+/**
+ * Keeps the schema's output type and what `create` returns (a test calls its `collectNow`
+ * without a cast) attached to the definition, while the list stays homogeneous.
+ */
+export function defineInstrument<Schema extends z.ZodType, I extends Instrument>(
+  definition: InstrumentDefinition<Schema, I>,
+): InstrumentDefinition<Schema, I> {
   return definition;
 }

@@ -134,7 +134,7 @@ async function setup(t: { after(fn: () => unknown): void }, answers: Record<stri
   const instrument = cockroachlicense.create(
     { ...h.context('cockroachlicense'), clock: { now: () => NOW_SECONDS * 1000 } },
     cockroachlicenseConfig.parse({ clusters, checkTimeout: '2s' }),
-  ) as ReturnType<typeof cockroachlicense.create> & { collectNow(): Promise<void> };
+  );
   await instrument.collectNow();
   return { h, instrument, servers };
 }

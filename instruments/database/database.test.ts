@@ -9,9 +9,10 @@ import { KUBEBLOCKS_CLUSTERS, type TestApiServer } from '../../test/support/kube
 import { clusterFixture } from '../../test/support/kube/cluster.js';
 import { MongoWireServer } from '../../test/support/mongo-wire.js';
 import { databaseConfig } from './config.js';
-import { countsByType, currentEntries, database } from './database.js';
+import { currentEntries, database } from './database.js';
 import { databaseTarget, leanCluster, leanCredentials } from './discovery.js';
 import type { CheckFailure } from './failure.js';
+import { countsByType } from './series.js';
 
 const KUBEBLOCKS = 'apps.kubeblocks.io';
 const suffix = randomBytes(4).toString('hex');
@@ -72,9 +73,7 @@ async function startChecked(
   golden: string,
 ) {
   const h = harness('sealos', cluster);
-  const instrument = database.create(h.context('database'), databaseConfig.parse(settings)) as ReturnType<
-    typeof database.create
-  > & { collectNow(): Promise<void> };
+  const instrument = database.create(h.context('database'), databaseConfig.parse(settings));
   t.after(() => instrument.stop());
   await instrument.start();
   await instrument.ready?.();
@@ -299,7 +298,7 @@ test('namespaces limit discovery; without KubeBlocks discovery: clusters fails w
       clusterApiVersion: 'apps.kubeblocks.io/v9',
       checkInterval: '10s',
     }),
-  ) as ReturnType<typeof database.create> & { collectNow(): Promise<void> };
+  );
   t.after(() => missing.stop());
   await missing.start();
   await missing.ready?.();

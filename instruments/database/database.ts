@@ -40,6 +40,7 @@ import {
   databaseUnavailable,
 } from './metrics.js';
 import { AddressResolver, type ServiceRef, type ServiceState } from './preflight.js';
+import { checkError, connectivity, countsByType, responseTime } from './series.js';
 
 const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
 const SERVICES = { group: '', version: 'v1', resource: 'services' };
@@ -83,27 +84,6 @@ export function currentEntries(
 }
 
 /** As the original: a count per type that has databases, and `all` always. */
-export function countsByType(
-  entries: readonly ResultEntry[],
-): Map<string, { total: number; available: number }> {
-  const all = { total: 0, available: 0 };
-  const counts = new Map<string, { total: number; available: number }>([['all', all]]);
-  for (const [, result] of entries) {
-    let count = counts.get(result.type);
-    if (count === undefined) {
-      count = { total: 0, available: 0 };
-      counts.set(result.type, count);
-    }
-    count.total += 1;
-    all.total += 1;
-    if (result.connected) {
-      count.available += 1;
-      all.available += 1;
-    }
-  }
-  return counts;
-}
-
 /** Looks a key up across the stores of the watched scopes (one per namespace, or one for all). */
 function lookup<T>(subscriptions: readonly Subscription<T>[], key: string): T | undefined {
   for (const subscription of subscriptions) {
@@ -337,29 +317,9 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
   };
 
   const resultsVersion = () => changes;
-  context.metrics.observeObjects(
-    databaseConnectivity,
-    current,
-    (r, observe) => observe(r.connected ? 1 : 0, { namespace: r.namespace, database: r.name, type: r.type }),
-    resultsVersion,
-  );
-  context.metrics.observeObjects(
-    databaseResponseTime,
-    current,
-    (r, observe) => {
-      if (r.seconds !== undefined)
-        observe(r.seconds, { namespace: r.namespace, database: r.name, type: r.type });
-    },
-    resultsVersion,
-  );
-  context.metrics.observeObjects(
-    databaseCheckError,
-    current,
-    (r, observe) => {
-      if (r.reason) observe(1, { namespace: r.namespace, database: r.name, type: r.type, reason: r.reason });
-    },
-    resultsVersion,
-  );
+  context.metrics.observeObjects(databaseConnectivity, current, connectivity, resultsVersion);
+  context.metrics.observeObjects(databaseResponseTime, current, responseTime, resultsVersion);
+  context.metrics.observeObjects(databaseCheckError, current, checkError, resultsVersion);
   // The three counts read the same current entries: counted once per change of them.
   let counted:
     | { readonly of: readonly ResultEntry[]; readonly counts: ReturnType<typeof countsByType> }

@@ -82,7 +82,7 @@ test('every outcome per address: healthy, NXDOMAIN, SERVFAIL, no address, slow D
   const instrument = domain.create(
     h.context('domain'),
     domainConfig.parse({ domains, resolver: dns.address, checkTimeout: '1500ms', dialRetries: 2 }),
-  ) as ReturnType<typeof domain.create> & { collectNow(): Promise<void> };
+  );
   t.after(() => instrument.stop());
   await instrument.start();
   await instrument.ready?.();

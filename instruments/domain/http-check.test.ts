@@ -62,7 +62,7 @@ async function httpCheck(
       dialRetries: 1,
       ...settings,
     }),
-  ) as ReturnType<typeof domain.create> & { collectNow(): Promise<void> };
+  );
   t.after(() => instrument.stop());
   await instrument.collectNow();
   const [line] = samples(await h.scrape(), 'sealos_domain_status');

@@ -71,11 +71,7 @@ test('a report that is not byte counts is an error naming the group, field and v
 
 function start(config: Record<string, unknown>) {
   const h = harness();
-  const instrument = lvm.create(h.context('lvm'), lvmConfig.parse(config)) as ReturnType<
-    typeof lvm.create
-  > & {
-    collectNow(): Promise<void>;
-  };
+  const instrument = lvm.create(h.context('lvm'), lvmConfig.parse(config));
   return { h, instrument };
 }
 

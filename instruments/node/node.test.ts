@@ -148,10 +148,7 @@ test('exports health, abnormal conditions of unhealthy nodes and kubelet metrics
   );
 
   const h = harness('sealos', cluster);
-  const instrument = node.create(
-    { ...h.context('node'), clock: { now: () => NOW } },
-    nodeConfig.parse({}),
-  ) as ReturnType<typeof node.create> & { collectNow(): Promise<void> };
+  const instrument = node.create({ ...h.context('node'), clock: { now: () => NOW } }, nodeConfig.parse({}));
   await instrument.start();
   await instrument.ready?.();
   assert.equal(instrument.health().state, 'healthy');
@@ -212,11 +209,7 @@ test('a failed NodeMetrics read keeps what the last one found, as the original; 
     server.fail({ count: 1000, status: 404, match: (_m, path) => path.startsWith('/apis/metrics.k8s.io') });
   metricsDown();
   const h = harness('sealos', cluster);
-  const instrument = node.create(h.context('node'), nodeConfig.parse({})) as ReturnType<
-    typeof node.create
-  > & {
-    collectNow(): Promise<void>;
-  };
+  const instrument = node.create(h.context('node'), nodeConfig.parse({}));
   t.after(() => instrument.stop());
   await instrument.start();
   await instrument.ready?.();

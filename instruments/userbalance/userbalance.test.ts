@@ -107,7 +107,7 @@ function start(dsn: string, checkTimeout = '5s') {
   const instrument = userbalance.create(
     context,
     userbalanceConfig.parse({ database: { dsn }, users, checkTimeout }),
-  ) as ReturnType<typeof userbalance.create> & { collectNow(): Promise<void> };
+  );
   return { h, instrument, logs };
 }
 

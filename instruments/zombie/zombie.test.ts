@@ -11,9 +11,7 @@ const fixtureProc = fileURLToPath(new URL('./testdata/proc', import.meta.url));
 
 function start(procPath: string) {
   const h = harness();
-  const instrument = zombie.create(h.context('zombie'), zombieConfig.parse({ procPath })) as ReturnType<
-    typeof zombie.create
-  > & { collectNow(): Promise<void> };
+  const instrument = zombie.create(h.context('zombie'), zombieConfig.parse({ procPath }));
   return { h, instrument };
 }
 
@@ -110,10 +108,7 @@ test('with a cluster, each container is named by its pod on this node (id first,
   );
 
   const h = harness('sealos', cluster);
-  const instrument = zombie.create(
-    h.context('zombie'),
-    zombieConfig.parse({ procPath: fixtureProc }),
-  ) as ReturnType<typeof zombie.create> & { collectNow(): Promise<void> };
+  const instrument = zombie.create(h.context('zombie'), zombieConfig.parse({ procPath: fixtureProc }));
   await instrument.start();
   await instrument.ready?.();
   assert.deepEqual(samples(await h.scrape(), 'sealos_zombie'), [
