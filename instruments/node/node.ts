@@ -4,9 +4,10 @@
  */
 import { defineInstrument, type InstrumentContext, type InstrumentHealth } from '../../lib/instrument.js';
 import { Poller } from '../../lib/poller.js';
-import { isReady, type LeanNode, leanNode, originalHealth, statusLabel, strictHealth } from './conditions.js';
+import { isReady, type LeanNode, leanNode, originalHealth, strictHealth } from './conditions.js';
 import { type NodeConfig, nodeConfig } from './config.js';
 import { nodeCondition, nodeHealthy, nodeKubeletMetricsAvailable, nodeMetrics } from './metrics.js';
+import { conditionSeries, healthySeries } from './series.js';
 
 const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const NODE_METRICS_PATH = '/apis/metrics.k8s.io/v1beta1/nodes';
@@ -69,20 +70,8 @@ function createNode(context: InstrumentContext, config: NodeConfig) {
     const threshold = context.clock.now() - config.ignoreNewNodeDuration;
     for (const entry of nodes.items) if (!(entry[1].createdMs > threshold)) yield entry;
   }
-  context.metrics.observeObjects(nodeHealthy, settledNodes, (node, observe) =>
-    observe(health(node).healthy ? 1 : 0, { node: node.name }),
-  );
-  context.metrics.observeObjects(nodeCondition, settledNodes, (node, observe) => {
-    const { healthy, abnormal } = health(node);
-    if (healthy) return;
-    for (const condition of abnormal) {
-      observe(condition.status === 'True' ? 1 : 0, {
-        node: node.name,
-        condition: condition.type,
-        status: statusLabel(condition.status),
-      });
-    }
-  });
+  context.metrics.observeObjects(nodeHealthy, settledNodes, healthySeries(health));
+  context.metrics.observeObjects(nodeCondition, settledNodes, conditionSeries(health));
   context.metrics.observeEach(
     nodeKubeletMetricsAvailable,
     () => nodes.items.values(),
