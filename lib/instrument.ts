@@ -142,7 +142,10 @@ export interface Instrument {
   ready?(): Promise<void>;
 }
 
-export interface InstrumentDefinition<Schema extends z.ZodType = z.ZodType, I extends Instrument = Instrument> {
+export interface InstrumentDefinition<
+  Schema extends z.ZodType = z.ZodType,
+  I extends Instrument = Instrument,
+> {
   readonly name: string;
   readonly summary: string;
   /** Cluster-wide instruments run only on the elected leader by default. */
