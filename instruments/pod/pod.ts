@@ -10,6 +10,7 @@ import {
 } from '../../lib/instrument.js';
 import { type PodConfig, podConfig } from './config.js';
 import { podContainerRestarts, podMetrics } from './metrics.js';
+import { restartSeries } from './series.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 
@@ -59,13 +60,7 @@ function createPod(context: InstrumentContext, config: PodConfig) {
     function* () {
       for (const subscription of subscriptions) yield* subscription.items;
     },
-    (pod, observe) => {
-      for (const container of pod.containers) {
-        if (container.restarts >= config.restartThreshold) {
-          observe(container.restarts, { namespace: pod.namespace, pod: pod.name, container: container.name });
-        }
-      }
-    },
+    restartSeries(config.restartThreshold),
     () => subscriptions.reduce((sum, subscription) => sum + subscription.version, 0),
   );
 

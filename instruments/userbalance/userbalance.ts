@@ -8,12 +8,7 @@ import { Poller } from '../../lib/poller.js';
 import { queryBalances } from './balances.js';
 import { type UserbalanceConfig, type UserEntry, userbalanceConfig } from './config.js';
 import { userBalance, userbalanceMetrics } from './metrics.js';
-
-/** A configured user's balance at the last poll. */
-interface UserBalance {
-  readonly user: UserEntry;
-  readonly value: number;
-}
+import { balanceSeries, type UserBalance } from './series.js';
 
 /**
  * The balances by configured entry (its index), keeping the previous object where a balance did
@@ -70,19 +65,7 @@ function createUserbalance(context: InstrumentContext, config: UserbalanceConfig
   context.metrics.observeObjects(
     userBalance,
     () => balances,
-    ({ user, value }, observe) => {
-      const labels = {
-        region: user.region,
-        uuid: user.uuid,
-        uid: user.uid,
-        owner: user.owner,
-        level: user.level,
-      };
-      observe(value, { ...labels, type: user.type });
-      // The original's second series per user: its configured quota, under type="quota" (not
-      // for a user whose own type is "quota": the two would be one series).
-      if (user.type !== 'quota') observe(user.quota, { ...labels, type: 'quota' });
-    },
+    balanceSeries,
     () => polls,
   );
 
