@@ -147,8 +147,11 @@ export class Generation {
     this.#logger = logger;
   }
 
-  /** Builds and starts a generation; on any failure, what was started is stopped and the error thrown. */
-  /** `readyBy`: the performance.now() by which it serves, ready or not (READY_TIMEOUT_MS). */
+  /**
+   * Builds and starts a generation; on any failure, what was started is stopped and the error
+   * thrown. `readyBy`: the performance.now() by which it serves, ready or not (READY_TIMEOUT_MS
+   * after its instruments start without it).
+   */
   static async build(
     number: number,
     loaded: LoadedConfig,

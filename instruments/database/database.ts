@@ -83,7 +83,6 @@ export function currentEntries(
   return entries;
 }
 
-/** As the original: a count per type that has databases, and `all` always. */
 /** Looks a key up across the stores of the watched scopes (one per namespace, or one for all). */
 function lookup<T>(subscriptions: readonly Subscription<T>[], key: string): T | undefined {
   for (const subscription of subscriptions) {

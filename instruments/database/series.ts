@@ -24,7 +24,10 @@ export function checkError(r: CheckResult, observe: Observe<typeof databaseCheck
   if (r.reason) observe(1, { ...perDatabase(r), reason: r.reason });
 }
 
-/** The databases by type and in all (`all`, first), and how many of them connected. */
+/**
+ * As the original: a count per type that has databases, and `all` always (first); how many
+ * databases, and how many of them connected.
+ */
 export function countsByType(
   entries: Iterable<readonly [string, CheckResult]>,
 ): Map<string, { total: number; available: number }> {

@@ -8,7 +8,8 @@
  * A block is never written over: bytes a scrape still sends stay valid however the cells move.
  * A cell whose object changed is encoded again elsewhere, leaving dead bytes behind; a block
  * whose live bytes fell below LIVE_SHARE has its remaining cells copied out (a memcpy, not an
- * encoding) at the next walk, so the blocks hold at most about 1 / LIVE_SHARE of what is live.
+ * encoding) at the next counting walk (`due`), so the blocks hold at most about 1 / LIVE_SHARE
+ * (and an eighth) of what is live.
  */
 
 const FIRST_BLOCK_BYTES = 4 * 1024;
@@ -50,20 +51,24 @@ export class LineBlocks {
 
   /** Places `text` (`bytes` long in UTF-8) and returns where. */
   place(text: string, bytes: number): { block: LineBlock; offset: number } {
-    this.#placed += bytes;
-    const block = this.#room(bytes);
-    const offset = block.used;
-    block.used += block.buffer.write(text, offset);
-    return { block, offset };
+    const at = this.#reserve(bytes);
+    at.block.buffer.write(text, at.offset);
+    return at;
   }
 
   /** Places a copy of `source` and returns where. */
   placeBytes(source: Uint8Array): { block: LineBlock; offset: number } {
-    this.#placed += source.length;
-    const block = this.#room(source.length);
+    const at = this.#reserve(source.length);
+    at.block.buffer.set(source, at.offset);
+    return at;
+  }
+
+  /** Room for `bytes` newly encoded bytes: they count toward the next count being due. */
+  #reserve(bytes: number): { block: LineBlock; offset: number } {
+    this.#placed += bytes;
+    const block = this.#room(bytes);
     const offset = block.used;
-    block.buffer.set(source, offset);
-    block.used += source.length;
+    block.used += bytes;
     return { block, offset };
   }
 

@@ -588,8 +588,8 @@ export class RequestStream {
   #openRequest(): ProtoWriter {
     let request = this.#request;
     if (request === undefined) {
-      request =
-        this.#buffers?.take(this.#lastRequestBytes + 4096) ?? new ProtoWriter(this.#lastRequestBytes + 4096);
+      const bytes = this.#lastRequestBytes + 4096;
+      request = this.#buffers?.take(bytes) ?? new ProtoWriter(bytes);
       request.byte(tag(1, LENGTH_DELIMITED));
       this.#requestAt = request.start();
       request.bytes(this.#resource);
@@ -631,20 +631,13 @@ export class RequestStream {
     this.#requestPoints = 0;
     this.#lastRequestBytes = request.pos;
     const buffers = this.#buffers;
-    if (buffers === undefined) {
-      this.#emit({ bytes: request.finishBytes(), points });
-      return;
-    }
     let released = false;
-    this.#emit({
-      bytes: request.finishBytes(),
-      points,
-      release: () => {
-        if (released) return;
-        released = true;
-        buffers.give(request);
-      },
-    });
+    const release = () => {
+      if (released || buffers === undefined) return;
+      released = true;
+      buffers.give(request);
+    };
+    this.#emit({ bytes: request.finishBytes(), points, release });
   }
 }
 

@@ -44,10 +44,10 @@ export class CollectionWindow {
 
 /** A point's value and attributes, whether the series was cached or observed now. */
 abstract class PointVisitor implements SeriesVisitor {
-  readonly #metric: RegisteredMetric;
+  protected readonly metric: RegisteredMetric;
 
   constructor(metric: RegisteredMetric) {
-    this.#metric = metric;
+    this.metric = metric;
   }
 
   protected abstract add(value: number, attributes: Attributes): void;
@@ -61,7 +61,7 @@ abstract class PointVisitor implements SeriesVisitor {
   readonly #observe = (value: number, attributes: Attributes): void => this.point('', value, attributes);
 
   point(_labels: string, value: number, attributes: Attributes): void {
-    this.add(value, this.#metric.pointAttributes(attributes));
+    this.add(value, this.metric.pointAttributes(attributes));
   }
 }
 
@@ -86,13 +86,11 @@ const bodies = new PointBodies();
 
 class StreamVisitor extends PointVisitor {
   readonly #stream: RequestStream;
-  readonly #metric: RegisteredMetric;
   readonly #integer: boolean;
 
   constructor(stream: RequestStream, metric: RegisteredMetric, shape: StreamedMetric, final: boolean) {
     super(metric);
     this.#stream = stream;
-    this.#metric = metric;
     this.#integer = shape.integer;
     stream.begin(shape, final);
   }
@@ -108,7 +106,7 @@ class StreamVisitor extends PointVisitor {
     if (points === undefined) {
       bodies.reset();
       pass.each(series.item, (value, attributes) =>
-        bodies.add(value, this.#metric.pointAttributes(attributes), this.#integer),
+        bodies.add(value, this.metric.pointAttributes(attributes), this.#integer),
       );
       const encoded = bodies.bytes();
       points = { ...pass.cache.points.placeBytes(encoded), bytes: encoded.length };
