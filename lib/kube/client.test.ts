@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { createSecureServer } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { localhostPair } from '../../test/support/certificates.js';
 import { TestApiServer } from '../../test/support/kube/api-server.js';
 import { type KubeApiError, KubeClient } from './client.js';
 import { type ClusterConnection, connectCluster, inClusterConnection } from './connection.js';
@@ -146,6 +149,52 @@ for (const [via, connect] of Object.entries(CONNECTIONS))
       (error: KubeApiError) => error.code === 429 && error.retryAfterSeconds === 3,
     );
   });
+
+for (const [via, connect] of Object.entries(CONNECTIONS))
+  test(`${via}: sequential requests share kept-alive connections, not one each`, async (t) => {
+    const server = await TestApiServer.start();
+    t.after(() => server.stop());
+    const client = new KubeClient(await connect(server), { qps: 1000, burst: 100 });
+    const before = server.connectionsAccepted;
+    for (let i = 0; i < 20; i++) await client.request('GET', '/api/v1/nodes');
+    // One, or two when undici's pool dispatches the next request before it has seen the end of
+    // the last answer; client-node alone opened one per request (20).
+    assert.ok(server.connectionsAccepted - before <= 2, `${server.connectionsAccepted - before} connections`);
+  });
+
+test('kubeconfig: an API server offering HTTP/2 is spoken to in HTTP/1.1, as in a pod', async (t) => {
+  const { cert, key } = await localhostPair('kube-apiserver');
+  const versions: string[] = [];
+  const server = createSecureServer({ cert, key, allowHTTP1: true }, (request, response) => {
+    versions.push(request.httpVersion);
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end('{"kind":"NodeList","items":[]}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const sockets = new Set<Socket>();
+  server.on('secureConnection', (socket: Socket) => sockets.add(socket));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise((resolve) => server.close(resolve));
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-h2-'));
+  const path = join(dir, 'kubeconfig');
+  const ca = Buffer.from(cert).toString('base64');
+  const { port } = server.address() as AddressInfo;
+  await writeFile(
+    path,
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:${port}\n` +
+      `    certificate-authority-data: ${ca}\nusers:\n- name: u\n  user:\n    token: t\n` +
+      'contexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n',
+  );
+  const client = new KubeClient((await connectCluster(path, {})) as ClusterConnection, {
+    qps: 100,
+    burst: 10,
+  });
+  await client.request('GET', '/api/v1/nodes');
+  await client.request('GET', '/api/v1/nodes');
+  assert.deepEqual(versions, ['1.1', '1.1']);
+});
 
 test('the client-side rate limit spaces requests past the burst', async (t) => {
   const server = await TestApiServer.start();

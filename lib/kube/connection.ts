@@ -8,9 +8,9 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dispatcher } from 'undici';
 import type { Env } from '../config/env.js';
 import { readNamedFileSync } from '../config/named-file.js';
+import { kubeconfigCredentials } from './kubeconfig-credentials.js';
 import { httpsTransport, type KubeAnswer, type KubeRequest, undiciTransport } from './transport.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -118,7 +118,7 @@ export function inClusterConnection(env: Env, options: InClusterOptions = {}): C
 
 /** A kubeconfig file through @kubernetes/client-node, loaded only now. */
 async function kubeconfigConnection(path: string, field: string): Promise<ClusterConnection> {
-  const { KubeConfig, RequestContext, HttpMethod } = await import('@kubernetes/client-node');
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const config = new KubeConfig();
   try {
     config.loadFromFile(path);
@@ -127,16 +127,14 @@ async function kubeconfigConnection(path: string, field: string): Promise<Cluste
   }
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error(`${field} "${path}": no current cluster in the kubeconfig`);
-  const server = cluster.server;
   const transport = await undiciTransport();
+  const credentials = await kubeconfigCredentials(config);
   return {
-    server,
+    server: cluster.server,
     source: path,
     send: async (request) => {
-      const context = new RequestContext(server, HttpMethod.GET);
-      await config.applySecurityAuthentication(context);
-      const headers = { ...request.headers, ...(context.getHeaders() as Record<string, string>) };
-      return transport({ ...request, headers }, context.getDispatcher() as Dispatcher | undefined);
+      const { headers, dispatcher } = await credentials();
+      return transport({ ...request, headers: { ...request.headers, ...headers } }, dispatcher);
     },
     rejected: () => {},
   };

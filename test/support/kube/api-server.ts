@@ -161,6 +161,7 @@ export class TestApiServer {
   readonly #events: StoredEvent[] = [];
   readonly #watches = new Set<WatchStream>();
   readonly #sockets = new Set<Socket>();
+  #accepted = 0;
   readonly #options: ApiServerOptions;
   #server: Server | undefined;
   #port = 0;
@@ -412,6 +413,11 @@ export class TestApiServer {
     this.#listDelayMs = ms;
   }
 
+  /** TCP connections accepted since the start, for clients that should keep theirs. */
+  get connectionsAccepted(): number {
+    return this.#accepted;
+  }
+
   get openWatches(): number {
     return this.#watches.size;
   }
@@ -435,6 +441,7 @@ export class TestApiServer {
     const server = createHttpsServer({ cert, key }, (req, res) => void this.#handle(req, res));
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
+      this.#accepted += 1;
       socket.on('close', () => this.#sockets.delete(socket));
     });
     await new Promise<void>((resolve, reject) => {
