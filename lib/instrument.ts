@@ -109,6 +109,12 @@ export interface ClusterAccess {
   ): Subscription<T>;
   /** One GET against the API (e.g. metrics.k8s.io); throws KubeApiError on a non-2xx answer. */
   get<T>(path: string, signal?: AbortSignal): Promise<T>;
+  /**
+   * Resolves once every informer the process has at the call has listed once (never, for one
+   * the API keeps refusing: bound the wait). A probe that loads the CPU waits for it, so the
+   * first lists of a large cluster are not starved by its first round.
+   */
+  listed(): Promise<void>;
 }
 
 export interface InstrumentContext {

@@ -419,6 +419,64 @@ test("discovery: secrets (the original's): every labelled -conn-credential Secre
 
 // labring/sealos-state-metrics pkg/collector/database/connectors_test.go, TestDecodeSecret and
 // TestTrimSecretForCache: what is read of a credential Secret, and what is kept of it.
+test("the first round waits for the other informers' first lists, within its bound", async (t) => {
+  const { server, cluster } = await clusterFixture(t);
+  // A database whose Service is missing: the check ends in its preflight, without a connect.
+  addSecret(
+    server,
+    'ns-w',
+    'pg-conn-credential',
+    { username: 'u', password: 'p', host: 'pg-postgresql.ns-w.svc', port: '5432' },
+    PG_LABEL,
+  );
+  server.delayLists(1500, 'pods');
+  // Another instrument's informer, subscribed before the database instrument starts.
+  const pods = cluster.subscribe(
+    { group: '', version: 'v1', resource: 'pods' },
+    {},
+    'other.pods',
+    () => true,
+  );
+  let podsListed = false;
+  void pods.synced().then(() => {
+    podsListed = true;
+  });
+  const h = harness('sealos', cluster);
+  const instrument = database.create(h.context('database'), databaseConfig.parse({ discovery: 'secrets' }));
+  t.after(() => instrument.stop());
+  await instrument.start();
+  await instrument.ready?.();
+  assert.equal(podsListed, true, 'the round ended before the pods were listed');
+  assert.match(
+    (await h.scrape()).split('\n').find((line) => line.startsWith('sealos_database_connectivity{')) ?? '',
+    /database="pg".* 0$/,
+  );
+
+  // A list that never comes holds the round up to the bound only (half the 10 s interval here).
+  const { server: refusing, cluster: other } = await clusterFixture(t);
+  addSecret(
+    refusing,
+    'ns-w',
+    'pg-conn-credential',
+    { username: 'u', password: 'p', host: 'pg-postgresql.ns-w.svc', port: '5432' },
+    PG_LABEL,
+  );
+  refusing.delayLists(60_000, 'pods');
+  other.subscribe({ group: '', version: 'v1', resource: 'pods' }, {}, 'other.pods', () => true);
+  const h2 = harness('sealos', other);
+  const bounded = database.create(
+    h2.context('database'),
+    databaseConfig.parse({ discovery: 'secrets', checkInterval: '10s' }),
+  );
+  t.after(() => bounded.stop());
+  const started = Date.now();
+  await bounded.start();
+  await bounded.ready?.();
+  const took = Date.now() - started;
+  assert.ok(took >= 4900 && took < 9000, `first round after ${took} ms`);
+  assert.equal(bounded.health().state, 'healthy', bounded.health().reason);
+});
+
 test("the original's Secret decoding and trimming tests", () => {
   const secret = (data: Record<string, string>) =>
     leanCredentials({

@@ -152,6 +152,8 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     ...endpoints,
   ];
   let synced = false;
+  /** Whether a run has seen the process's informers listed (or waited its bound for them). */
+  let everListed = false;
   const allSynced = Promise.all(all.map((s) => s.synced())).then(() => {
     synced = true;
   });
@@ -264,12 +266,17 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     timeoutMs: config.checkInterval,
     run: async (signal) => {
       let timer: NodeJS.Timeout | undefined;
-      const waited = await Promise.race([
-        allSynced.then(() => true),
-        new Promise<false>((resolve) => {
-          timer = setTimeout(() => resolve(false), Math.min(SYNC_WAIT_MS, config.checkInterval / 2));
-        }),
-      ]);
+      const expired = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.min(SYNC_WAIT_MS, config.checkInterval / 2));
+      });
+      const waited = await Promise.race([allSynced.then(() => true as const), expired]);
+      if (waited && !everListed) {
+        // A round of thousands of checks would starve the other informers' first lists (at
+        // 30k pods and 10k databases the pods listed 30 s later): they go first, within the
+        // same bound, and a list the API refuses holds no round up past it.
+        await Promise.race([cluster.listed(), expired]);
+        everListed = true;
+      }
       clearTimeout(timer);
       if (!waited) {
         throw new Error(

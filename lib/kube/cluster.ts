@@ -84,7 +84,12 @@ export class Cluster implements ClusterAccess {
         );
       },
       get: (path, signal) => this.get(path, signal),
+      listed: () => this.listed(),
     };
+  }
+
+  listed(): Promise<void> {
+    return this.hub.listed();
   }
 
   get<T>(path: string, signal?: AbortSignal): Promise<T> {

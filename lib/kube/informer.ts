@@ -148,6 +148,11 @@ export class Informer {
     return this.#resourceVersion;
   }
 
+  /** Resolves at the end of the first complete list. */
+  listed(): Promise<void> {
+    return this.#synced;
+  }
+
   get hasSynced(): boolean {
     return this.#resourceVersion !== '';
   }
@@ -460,6 +465,11 @@ export class InformerHub {
         }
       },
     };
+  }
+
+  /** Every informer there is now has listed once. */
+  async listed(): Promise<void> {
+    await Promise.all([...this.#informers.values()].map((informer) => informer.listed()));
   }
 
   get informers(): readonly Informer[] {

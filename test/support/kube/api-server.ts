@@ -171,6 +171,7 @@ export class TestApiServer {
   /** Continue tokens from before this resourceVersion get 410 Gone. */
   #continueFloor = 0;
   #listDelayMs = 0;
+  #listDelayResource: string | undefined;
   /** Answers sent gzipped, so that a test can tell its client took that path. */
   gzippedAnswers = 0;
   /** A misbehaving proxy in front: every watch ends right after it starts. */
@@ -409,8 +410,10 @@ export class TestApiServer {
     return written;
   }
 
-  delayLists(ms: number): void {
+  /** Holds lists back `ms` before answering: every list, or one resource's (e.g. `pods`). */
+  delayLists(ms: number, resource?: string): void {
     this.#listDelayMs = ms;
+    this.#listDelayResource = resource;
   }
 
   /** TCP connections accepted since the start, for clients that should keep theirs. */
@@ -603,7 +606,9 @@ export class TestApiServer {
     res: ServerResponse,
   ): Promise<void> {
     // Unref'd: a list held back a minute must not keep the test process alive after the test.
-    if (this.#listDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#listDelayMs).unref());
+    const delayed = this.#listDelayResource === undefined || this.#listDelayResource === type.resource;
+    if (this.#listDelayMs > 0 && delayed)
+      await new Promise((resolve) => setTimeout(resolve, this.#listDelayMs).unref());
     const matches = this.#matcher(type, namespace, url);
     const limit = Number(url.searchParams.get('limit') ?? '0');
     const token = url.searchParams.get('continue');
