@@ -2,8 +2,8 @@
  * How a request to the API server travels. In a pod it is node's own HTTPS client with a
  * keep-alive agent trusting the service account's CA: undici, loaded only for it, costs a
  * DaemonSet pod about 20 MiB of RSS and 4 MiB of heap (measured in a bare node 24). A kubeconfig
- * keeps undici, because @kubernetes/client-node hands its credentials over as an undici
- * dispatcher.
+ * keeps undici, because @kubernetes/client-node gives its TLS material and proxies as undici
+ * options and dispatchers (kubeconfig-credentials.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
