@@ -419,9 +419,8 @@ test("discovery: secrets (the original's): every labelled -conn-credential Secre
 
 // labring/sealos-state-metrics pkg/collector/database/connectors_test.go, TestDecodeSecret and
 // TestTrimSecretForCache: what is read of a credential Secret, and what is kept of it.
-test("the first round waits for the other informers' first lists, within its bound", async (t) => {
-  const { server, cluster } = await clusterFixture(t);
-  // A database whose Service is missing: the check ends in its preflight, without a connect.
+/** A database whose Service is missing: its check ends in the preflight, without a connect. */
+function addServicelessDatabase(server: TestApiServer) {
   addSecret(
     server,
     'ns-w',
@@ -429,6 +428,11 @@ test("the first round waits for the other informers' first lists, within its bou
     { username: 'u', password: 'p', host: 'pg-postgresql.ns-w.svc', port: '5432' },
     PG_LABEL,
   );
+}
+
+test("the first round waits for the other informers' first lists, within its bound", async (t) => {
+  const { server, cluster } = await clusterFixture(t);
+  addServicelessDatabase(server);
   server.delayLists(1500, 'pods');
   // Another instrument's informer, subscribed before the database instrument starts.
   const pods = cluster.subscribe(
@@ -454,13 +458,7 @@ test("the first round waits for the other informers' first lists, within its bou
 
   // A list that never comes holds the round up to the bound only (half the 10 s interval here).
   const { server: refusing, cluster: other } = await clusterFixture(t);
-  addSecret(
-    refusing,
-    'ns-w',
-    'pg-conn-credential',
-    { username: 'u', password: 'p', host: 'pg-postgresql.ns-w.svc', port: '5432' },
-    PG_LABEL,
-  );
+  addServicelessDatabase(refusing);
   refusing.delayLists(60_000, 'pods');
   other.subscribe({ group: '', version: 'v1', resource: 'pods' }, {}, 'other.pods', () => true);
   const h2 = harness('sealos', other);
