@@ -43,28 +43,36 @@ export async function kubeconfigCredentials(
 ): Promise<() => Promise<KubeconfigCredentials>> {
   const { Agent } = await import('undici');
   const { RequestContext, HttpMethod } = await import('@kubernetes/client-node');
-  let kept: { key: string; dispatcher: Dispatcher } | undefined;
+  // The promise is kept, not the dispatcher: requests that start together (every informer at
+  // start) share the one being built, where client-node's is built after an await.
+  let kept: { key: string; dispatcher: Promise<Dispatcher> } | undefined;
 
-  const dispatcherFor = async (tls: AgentOptions): Promise<Dispatcher> => {
-    const cluster = config.getCurrentCluster();
-    const options = config.createDispatcherOptions(cluster, tls);
+  const build = async (options: ReturnType<KubeConfig['createDispatcherOptions']>): Promise<Dispatcher> => {
+    if (options.type === 'agent') return new Agent({ connect: options.connect, allowH2: false });
+    if (options.type === 'none') {
+      return new Agent({ connect: { keepAlive: true, keepAliveInitialDelay: 30_000 }, allowH2: false });
+    }
+    // Through a proxy (HTTP or SOCKS), client-node's own dispatcher: its connectors are its own.
+    const context = new RequestContext(config.getCurrentCluster()?.server ?? '', HttpMethod.GET);
+    await config.applySecurityAuthentication(context);
+    const dispatcher = context.getDispatcher() as Dispatcher | undefined;
+    if (!dispatcher) throw new Error(`kubeconfig: no dispatcher for the ${options.type} connection`);
+    return dispatcher;
+  };
+
+  const dispatcherFor = (tls: AgentOptions): Promise<Dispatcher> => {
+    const options = config.createDispatcherOptions(config.getCurrentCluster(), tls);
     const key = fingerprintOf(options);
     if (kept?.key === key) return kept.dispatcher;
-    let dispatcher: Dispatcher | undefined;
-    if (options.type === 'agent') dispatcher = new Agent({ connect: options.connect, allowH2: false });
-    else if (options.type === 'none') {
-      dispatcher = new Agent({ connect: { keepAlive: true, keepAliveInitialDelay: 30_000 }, allowH2: false });
-    } else {
-      // Through a proxy (HTTP or SOCKS), client-node's own dispatcher: its connectors are its own.
-      const context = new RequestContext(cluster?.server ?? '', HttpMethod.GET);
-      await config.applySecurityAuthentication(context);
-      dispatcher = context.getDispatcher() as Dispatcher | undefined;
-      if (!dispatcher) throw new Error(`kubeconfig: no dispatcher for the ${options.type} connection`);
-    }
     const replaced = kept?.dispatcher;
+    const dispatcher = build(options);
     kept = { key, dispatcher };
+    // A failed build (an exec plugin that failed once) is not kept: the next request tries again.
+    dispatcher.catch(() => {
+      if (kept?.dispatcher === dispatcher) kept = undefined;
+    });
     // New TLS material (a rotated client certificate): requests in flight finish on the old one.
-    replaced?.close().catch(() => {});
+    replaced?.then((old) => old.close()).catch(() => {});
     return dispatcher;
   };
 
