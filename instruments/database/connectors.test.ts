@@ -2,18 +2,20 @@
  * Every outcome of a check, for every database type, against real servers: PostgreSQL, MariaDB
  * and Redis on this machine, a MongoDB wire-protocol server, a PostgreSQL wire server asking for
  * an MD5 password (the machine's PostgreSQL trusts local connections), a closed port and a
- * listener that never answers.
+ * listener that never answers. Each outcome twice: with the connectors called in this thread, and
+ * through the worker thread the instrument runs them on (connect-thread.ts).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { closedPort, createDatabaseLogins, silentServer } from '../../test/support/database-servers.js';
 import { quietLogs } from '../../test/support/harness.js';
 import { eventually } from '../../test/support/http.js';
 import { MongoWireServer } from '../../test/support/mongo-wire.js';
 import { PgWireServer } from '../../test/support/pg-wire.js';
 import { type CheckDeps, checkDatabase } from './check.js';
-import { CONNECTORS } from './connectors.js';
+import { ConnectThread } from './connect-thread.js';
+import { CONNECTORS, type Connector } from './connectors.js';
 import type { DatabaseType } from './discovery.js';
 import { AddressResolver } from './preflight.js';
 
@@ -21,7 +23,9 @@ const TIMEOUT_MS = 800;
 const USER = `ssm_probe_${randomBytes(4).toString('hex')}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
 
-function deps(type: DatabaseType): CheckDeps {
+type ConnectorOf = (type: DatabaseType) => Connector;
+
+function deps(type: DatabaseType, connectorOf: ConnectorOf): CheckDeps {
   return {
     resolver: new AddressResolver({
       server: undefined,
@@ -31,14 +35,31 @@ function deps(type: DatabaseType): CheckDeps {
     services: { serviceExists: () => undefined, readyEndpoints: () => 0 },
     clusterDomain: 'cluster.local',
     timeoutMs: TIMEOUT_MS,
-    connect: CONNECTORS[type],
+    connect: connectorOf(type),
     logger: quietLogs().child({}),
   };
 }
 
-async function check(type: DatabaseType, port: number, username = USER, password = PASSWORD) {
-  const target = { namespace: 'ns-a', name: `${type}-db`, type, host: '127.0.0.1', port, username, password };
-  return checkDatabase(target, deps(type), new AbortController().signal);
+/** Where the connects run: called in this thread, or on the instrument's worker thread. */
+interface Runner {
+  readonly connectorOf: ConnectorOf;
+  /** Whether the drivers' sockets are this thread's, so a leak shows in its handles. */
+  readonly socketsHere: boolean;
+}
+
+function checker({ connectorOf }: Runner) {
+  return (type: DatabaseType, port: number, username = USER, password = PASSWORD) => {
+    const target = {
+      namespace: 'ns-a',
+      name: `${type}-db`,
+      type,
+      host: '127.0.0.1',
+      port,
+      username,
+      password,
+    };
+    return checkDatabase(target, deps(type, connectorOf), new AbortController().signal);
+  };
 }
 
 function tcpSockets(): number {
@@ -49,7 +70,13 @@ function tcpSockets(): number {
  * The outcomes every type shares: a closed port is refused; a server that never answers is cut
  * at the timeout and its socket closed; afterwards no socket of this process is left open.
  */
-async function assertRefusedHungAndNoLeak(type: DatabaseType, username: string, baseline: number) {
+async function assertRefusedHungAndNoLeak(
+  runner: Runner,
+  type: DatabaseType,
+  username: string,
+  baseline: number,
+) {
+  const check = checker(runner);
   assert.equal((await check(type, await closedPort(), username)).reason, 'refused');
   const silent = await silentServer();
   try {
@@ -64,19 +91,20 @@ async function assertRefusedHungAndNoLeak(type: DatabaseType, username: string, 
   } finally {
     await silent.stop();
   }
-  await eventually(async () => (tcpSockets() <= baseline ? true : undefined), 3000, 'no socket left open');
+  if (runner.socketsHere)
+    await eventually(async () => (tcpSockets() <= baseline ? true : undefined), 3000, 'no socket left open');
 }
 
 /** A server of another kind on the port: the check fails, never hangs past the timeout. */
-async function assertWrongServer(type: DatabaseType, port: number) {
-  const result = await check(type, port);
+async function assertWrongServer(runner: Runner, type: DatabaseType, port: number) {
+  const result = await checker(runner)(type, port);
   assert.equal(result.connected, false);
   assert.ok(['protocol', 'reset', 'timeout'].includes(result.reason ?? ''), result.reason);
 }
 
-test('connect + ping per type: up, refused credentials, refused port, hung port, wrong server', async (t) => {
-  const dropLogins = await createDatabaseLogins(USER, PASSWORD);
-  t.after(dropLogins);
+/** The outcomes per type, with the connects run by `runner`. */
+async function connectOutcomes(t: TestContext, runner: Runner) {
+  const check = checker(runner);
   const baseline = tcpSockets();
 
   await t.test('PostgreSQL', async () => {
@@ -99,14 +127,14 @@ test('connect + ping per type: up, refused credentials, refused port, hung port,
     } finally {
       await md5.stop();
     }
-    await assertRefusedHungAndNoLeak('postgresql', USER, baseline);
+    await assertRefusedHungAndNoLeak(runner, 'postgresql', USER, baseline);
   });
 
   await t.test('MySQL (MariaDB)', async () => {
     assert.equal((await check('mysql', 3306)).connected, true);
     assert.equal((await check('mysql', 3306, USER, 'wrong')).reason, 'auth_failed');
-    await assertRefusedHungAndNoLeak('mysql', USER, baseline);
-    await assertWrongServer('mysql', 6379);
+    await assertRefusedHungAndNoLeak(runner, 'mysql', USER, baseline);
+    await assertWrongServer(runner, 'mysql', 6379);
   });
 
   await t.test('Redis', async () => {
@@ -115,8 +143,8 @@ test('connect + ping per type: up, refused credentials, refused port, hung port,
     // No user name means Redis' default user. This Redis asks no password of it: a password sent
     // anyway is ignored (by ioredis, as by redis-cli), and the server is reachable.
     assert.equal((await check('redis', 6379, '', 'anything')).connected, true);
-    await assertRefusedHungAndNoLeak('redis', USER, baseline);
-    await assertWrongServer('redis', 5432);
+    await assertRefusedHungAndNoLeak(runner, 'redis', USER, baseline);
+    await assertWrongServer(runner, 'redis', 5432);
   });
 
   await t.test('MongoDB (wire-protocol server)', async () => {
@@ -134,6 +162,19 @@ test('connect + ping per type: up, refused credentials, refused port, hung port,
     } finally {
       await mongo.stop();
     }
-    await assertRefusedHungAndNoLeak('mongodb', 'root', baseline);
+    await assertRefusedHungAndNoLeak(runner, 'mongodb', 'root', baseline);
   });
+}
+
+test('connect + ping per type: up, refused credentials, refused port, hung port, wrong server', async (t) => {
+  const dropLogins = await createDatabaseLogins(USER, PASSWORD);
+  t.after(dropLogins);
+  await t.test('connects in this thread', (t) =>
+    connectOutcomes(t, { connectorOf: (type) => CONNECTORS[type], socketsHere: true }),
+  );
+  const thread = new ConnectThread(quietLogs().child({}));
+  t.after(() => thread.close());
+  await t.test('connects on the worker thread', (t) =>
+    connectOutcomes(t, { connectorOf: (type) => thread.connector(type), socketsHere: false }),
+  );
 });

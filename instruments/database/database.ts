@@ -18,7 +18,7 @@ import { Poller } from '../../lib/poller.js';
 import { resolverAddress } from '../../lib/probe/resolve.js';
 import { type CheckResult, checkDatabase } from './check.js';
 import { type DatabaseConfig, databaseConfig } from './config.js';
-import { CONNECTORS } from './connectors.js';
+import { ConnectThread } from './connect-thread.js';
 import {
   type Credentials,
   DATABASE_TYPES,
@@ -173,6 +173,14 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     redis: pLimit(config.redisConcurrency),
   } satisfies Record<DatabaseType, unknown>;
 
+  const connectThread = new ConnectThread(context.logger);
+  const connectors = {
+    mysql: connectThread.connector('mysql'),
+    postgresql: connectThread.connector('postgresql'),
+    mongodb: connectThread.connector('mongodb'),
+    redis: connectThread.connector('redis'),
+  } satisfies Record<DatabaseType, unknown>;
+
   let results = new Map<string, CheckResult>();
 
   async function checkTarget(
@@ -197,7 +205,7 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
         services: serviceState,
         clusterDomain: config.clusterDomain,
         timeoutMs: config.checkTimeout,
-        connect: CONNECTORS[identity.type],
+        connect: connectors[identity.type],
         logger: context.logger,
       },
       signal,
@@ -359,6 +367,7 @@ function createDatabase(context: InstrumentContext, config: DatabaseConfig) {
     ...lifecycle,
     stop: async () => {
       await lifecycle.stop();
+      await connectThread.close();
       for (const subscription of all) subscription.close();
     },
   };
