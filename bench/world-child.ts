@@ -11,8 +11,12 @@
  *   sample    -> RSS, heap retained after a full GC, open file descriptors, active handles,
  *                longest stall since the last sample (the soak's readings)
  *   stop      -> graceful stop, exit 0
+ * With BENCH_PROFILE_DIR set, the main thread's CPU is profiled from `mark` to `report` (the
+ * scrapes) and through `otlp`, into scrape.cpuprofile and otlp.cpuprofile there (Chrome DevTools,
+ * speedscope). Profiling slows what it measures: for where time goes, not for the figures.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -68,6 +72,23 @@ send({
 
 const maxStallMs = () => stalls.max / 1e6;
 
+const profileDir = process.env.BENCH_PROFILE_DIR;
+const profiler = profileDir ? new Session() : undefined;
+profiler?.connect();
+await profiler?.post('Profiler.enable');
+let profiling = false;
+async function startProfile(): Promise<void> {
+  if (!profiler || profiling) return;
+  profiling = true;
+  await profiler.post('Profiler.start');
+}
+async function saveProfile(name: string): Promise<void> {
+  if (!profiler || !profiling || !profileDir) return;
+  profiling = false;
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
+}
+
 /** Resident memory by kind of mapping: malloc's heap, anonymous (V8 pages, large mallocs), files. */
 function residentByMapping(): Record<string, number> {
   const totals: Record<string, number> = { mallocHeapMiB: 0, anonymousMiB: 0, filesMiB: 0 };
@@ -104,12 +125,14 @@ process.on('message', async (message: { type: string }) => {
       send({ type: 'rss', rssMiB: process.memoryUsage.rss() / 2 ** 20, peakRssMiB: peakRssMiB() });
       break;
     case 'mark':
+      await startProfile();
       stalls.reset();
       longestGcMs = 0;
       send({ type: 'marked' });
       break;
     case 'report': {
       const maxStall = maxStallMs();
+      await saveProfile('scrape');
       const memory = process.memoryUsage();
       // What the process holds, without the garbage the scrapes left behind.
       (globalThis as { gc?: () => void }).gc?.();
@@ -127,6 +150,7 @@ process.on('message', async (message: { type: string }) => {
       break;
     }
     case 'otlp': {
+      await startProfile();
       stalls.reset();
       const cpu = process.cpuUsage();
       const thread = process.threadCpuUsage();
@@ -134,6 +158,7 @@ process.on('message', async (message: { type: string }) => {
       await app.runtime.current.pipeline.flush();
       const used = process.cpuUsage(cpu);
       const usedByThread = process.threadCpuUsage(thread);
+      await saveProfile('otlp');
       send({
         type: 'otlp',
         wallMs: performance.now() - at,

@@ -377,7 +377,13 @@ export function startChild(configPath: string, world: World, pod: PodEnvironment
   return fork(join(buildDir, 'bench/world-child.js'), [buildDir, configPath, pod.serviceAccountDir], {
     execPath: process.execPath,
     execArgv: ['--expose-gc', ...runtime.flags],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...runtime.env, ...pod.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...(process.env.BENCH_PROFILE_DIR ? { BENCH_PROFILE_DIR: process.env.BENCH_PROFILE_DIR } : {}),
+      ...runtime.env,
+      ...pod.env,
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }

@@ -17,7 +17,8 @@
  * (default .bench-out/world.json); BENCH_CHILD_FLAGS and BENCH_MALLOC_ARENA_MAX replace the
  * chart's memory settings, BENCH_LIMIT_MIB the limit the heap is sized from (65536: about V8's
  * own sizing on a large host), BENCH_COLLECTORS the world's instruments, BENCH_SHARD=<i>/<n> the
- * measured process as shard i of n (sharding.shard / totalShards).
+ * measured process as shard i of n (sharding.shard / totalShards), BENCH_PROFILE_DIR=<dir> CPU
+ * profiles of the measured process's scrapes and OTLP export (bench/world-child.ts).
  *
  *   N:   a DaemonSet pod (zombie, lvm) on one node of 30, its 100 pods watched
  *   S:   50 nodes,  1.5k pods
