@@ -7,6 +7,7 @@ import type { Runtime } from '../runtime.js';
 import { CONTENT_TYPES, negotiateFormat } from '../telemetry/exposition.js';
 import type { ExpositionLease } from '../telemetry/pipeline.js';
 import { healthReport } from './health.js';
+import { writeBatches } from './write-batches.js';
 
 export function sendText(
   res: ServerResponse,
@@ -79,13 +80,13 @@ export async function serveMetrics(
       'metric callbacks failed',
     );
   }
-  // Chunked: the body is written as it is held (chunks of up to 256 KiB), never joined.
+  // Chunked: the body is written as it is held, never joined; short pieces packed into batches.
   res.writeHead(200, { 'content-type': CONTENT_TYPES[format] });
   if (req.method === 'HEAD') {
     lease.release();
     return void res.end();
   }
-  for (const chunk of exposition.chunks(format)) {
+  for (const chunk of writeBatches(exposition.chunks(format))) {
     // A response cut short may still hold chunks in the socket: they are not released for reuse.
     if (res.destroyed) return;
     if (!res.write(chunk)) await drained(res);
