@@ -6,6 +6,7 @@
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -374,9 +375,11 @@ export async function podEnvironment(
  */
 export function startChild(configPath: string, world: World, pod: PodEnvironment): ChildProcess {
   const runtime = podRuntime(benchLimitMiB(world));
+  const split = splitCpus();
   return fork(join(buildDir, 'bench/world-child.js'), [buildDir, configPath, pod.serviceAccountDir], {
-    execPath: process.execPath,
-    execArgv: ['--expose-gc', ...runtime.flags],
+    // taskset execs node in place, so the IPC channel it was given stays node's.
+    execPath: split ? 'taskset' : process.execPath,
+    execArgv: [...(split ? ['-c', split.child, process.execPath] : []), '--expose-gc', ...runtime.flags],
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -386,4 +389,31 @@ export function startChild(configPath: string, world: World, pod: PodEnvironment
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+}
+
+/** The CPUs this process may use before pinBench narrows them. */
+const CPUS_AT_START = availableParallelism();
+
+/**
+ * BENCH_SPLIT_CPUS=1: the measured process on CPU 0 alone, this process (the API server, the
+ * receivers, the scraping clients it starts) on the others, as a pod with a CPU of its own sees
+ * it. Without it, on a small machine the load's own work preempts the measured process and the
+ * stalls measured are partly the bench's (issue 15's L profiles: writev held 30 ms on the CPU
+ * the scraping client needed).
+ */
+export function splitCpus(): { child: string; bench: string } | undefined {
+  if (process.env.BENCH_SPLIT_CPUS !== '1') return undefined;
+  const cpus = CPUS_AT_START;
+  if (cpus < 2) throw new Error(`BENCH_SPLIT_CPUS=1 needs 2 CPUs or more, this machine has ${cpus}`);
+  return { child: '0', bench: `1-${cpus - 1}` };
+}
+
+/** Moves every thread of this process to the bench's CPUs (children started later inherit them). */
+export function pinBench(): void {
+  const split = splitCpus();
+  if (!split) return;
+  const pinned = spawnSync('taskset', ['-a', '-p', '-c', split.bench, String(process.pid)], {
+    encoding: 'utf8',
+  });
+  if (pinned.status !== 0) throw new Error(`taskset failed: ${pinned.stderr || pinned.error}`);
 }

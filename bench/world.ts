@@ -18,7 +18,8 @@
  * chart's memory settings, BENCH_LIMIT_MIB the limit the heap is sized from (65536: about V8's
  * own sizing on a large host), BENCH_COLLECTORS the world's instruments, BENCH_SHARD=<i>/<n> the
  * measured process as shard i of n (sharding.shard / totalShards), BENCH_PROFILE_DIR=<dir> CPU
- * profiles of the measured process's scrapes and OTLP export (bench/world-child.ts).
+ * profiles of the measured process's scrapes and OTLP export (bench/world-child.ts),
+ * BENCH_SPLIT_CPUS=1 the measured process alone on CPU 0 and the bench on the others.
  *
  *   N:   a DaemonSet pod (zombie, lvm) on one node of 30, its 100 pods watched
  *   S:   50 nodes,  1.5k pods
@@ -37,6 +38,7 @@ import {
   benchLimitMiB,
   build,
   PodChurn,
+  pinBench,
   podEnvironment,
   podRuntime,
   populate,
@@ -44,6 +46,7 @@ import {
   root,
   type SharedFixtures,
   sharedFixtures,
+  splitCpus,
   startChild,
   WORLDS,
   type World,
@@ -225,6 +228,7 @@ async function runWorld(world: World, shared: SharedFixtures) {
       original: world.original,
       bar: world.bar,
       nodeFlags: podRuntime(benchLimitMiB(world)),
+      cpus: splitCpus() ? 'measured process alone on CPU 0' : 'shared with the bench',
       series: samples.length,
       bodyMiB: Buffer.byteLength(body) / 2 ** 20,
       scrapeP50Ms: percentile(times, 50),
@@ -266,6 +270,7 @@ async function runWorld(world: World, shared: SharedFixtures) {
 
 const names = (process.env.BENCH_WORLDS ?? 'N,S,M,L').split(',');
 build();
+pinBench();
 const shared = await sharedFixtures();
 const results: Awaited<ReturnType<typeof runWorld>>[] = [];
 const failed: { world: string; error: string }[] = [];
@@ -287,7 +292,9 @@ try {
 
 // A churn run of 0 minutes has no memory samples: its figures print as `-`.
 const f = (value: number | undefined, digits = 0) => (value === undefined ? '-' : value.toFixed(digits));
-console.log(`node ${process.version}, ${new Date().toISOString()}`);
+console.log(
+  `node ${process.version}, ${new Date().toISOString()}, ${splitCpus() ? 'measured process alone on CPU 0, the bench on the others' : 'CPUs shared with the bench'}`,
+);
 console.log(
   'world  series  scrape p50 ms  p99 ms  ratio  curl p50 ms  p99 ms  max stall ms  healthy s  OTLP ms  OTLP CPU ms  main thread  OTLP stall ms',
 );
