@@ -6,7 +6,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { closedPort, createDatabaseLogins, silentServer } from '../../test/support/database-servers.js';
+import {
+  closedPort,
+  createDatabaseLogins,
+  type SilentServer,
+  silentServer,
+} from '../../test/support/database-servers.js';
 import { quietLogs } from '../../test/support/harness.js';
 import { eventually } from '../../test/support/http.js';
 import { ConnectThread } from './connect-thread.js';
@@ -20,6 +25,10 @@ const endpoint = (port: number, username = USER, password = PASSWORD) => ({
   username,
   password,
 });
+
+/** Waits until the silent server holds `count` connections from its side. */
+const untilOpen = (silent: SilentServer, count: number, what: string) =>
+  eventually(async () => ((await silent.openConnections()) === count ? true : undefined), 3000, what);
 
 async function failureOf(promise: Promise<void>): Promise<CheckFailure> {
   try {
@@ -59,19 +68,11 @@ test('an abort cuts the connect on the worker and closes its socket', async (t) 
   t.after(() => silent.stop());
   const deadline = new AbortController();
   const connect = thread.connector('postgresql')(endpoint(silent.port), 30_000, deadline.signal);
-  await eventually(
-    async () => ((await silent.openConnections()) === 1 ? true : undefined),
-    3000,
-    'connected',
-  );
+  await untilOpen(silent, 1, 'connected');
   deadline.abort(new CheckFailure('timeout', 'deadline'));
   const failure = await failureOf(connect);
   assert.equal(failure.reason, 'timeout', failure.message);
-  await eventually(
-    async () => ((await silent.openConnections()) === 0 ? true : undefined),
-    3000,
-    'socket closed',
-  );
+  await untilOpen(silent, 0, 'socket closed');
 });
 
 test('a stopped worker fails the checks it had, and the next check starts a new one', async (t) => {
@@ -81,21 +82,13 @@ test('a stopped worker fails the checks it had, and the next check starts a new 
   t.after(() => silent.stop());
   const redis = thread.connector('redis');
   const hung = redis(endpoint(silent.port, ''), 30_000, new AbortController().signal);
-  await eventually(
-    async () => ((await silent.openConnections()) === 1 ? true : undefined),
-    3000,
-    'connected',
-  );
+  await untilOpen(silent, 1, 'connected');
   await thread.close();
   const failure = await failureOf(hung);
   assert.equal(failure.reason, 'unknown');
   assert.match(failure.message, /stopped/);
   // The worker's socket went with it.
-  await eventually(
-    async () => ((await silent.openConnections()) === 0 ? true : undefined),
-    3000,
-    'socket closed',
-  );
+  await untilOpen(silent, 0, 'socket closed');
   await redis(endpoint(6379, ''), 2000, new AbortController().signal);
 });
 

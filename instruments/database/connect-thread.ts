@@ -48,13 +48,15 @@ function startWorker(options: WorkerOptions): Worker {
 }
 
 /**
- * The worker's old generation: a quarter of the main heap's limit, 32 to 128 MiB. A full round
- * at 250 concurrent checks keeps about 20 MiB live there; the bound stops a driver's leak from
- * taking the pod, at the cost of one round's checks (the worker restarts).
+ * The worker's old generation: half the main heap's limit, 64 to 256 MiB. What a round keeps
+ * live is its checks in flight: per 50 at once about 15-26 MiB of heap for MongoDB, 6 for
+ * PostgreSQL, 2-3 for MySQL and Redis (heap sampling, this machine), so the default concurrency
+ * (250) needs about 40 MiB. The bound stops a driver's runaway from taking the pod; hitting it
+ * costs the checks in flight (the worker restarts), so it is not set tight.
  */
 function workerHeapMiB(): number {
   const mainMiB = getHeapStatistics().heap_size_limit / 2 ** 20;
-  return Math.round(Math.min(128, Math.max(32, mainMiB / 4)));
+  return Math.round(Math.min(256, Math.max(64, mainMiB / 2)));
 }
 
 /** How long the worker outlives its last check: past the gaps between a round's checks. */
