@@ -13,7 +13,7 @@
  *   stop      -> graceful stop, exit 0
  * With BENCH_PROFILE_DIR set, the main thread's CPU is profiled from `mark` to `report` (the
  * scrapes) and through `otlp`, into scrape.cpuprofile and otlp.cpuprofile there (Chrome DevTools,
- * speedscope). Profiling slows what it measures: for where time goes, not for the figures.
+ * speedscope), with the allocations sampled in the same windows (.heapprofile). Profiling slows what it measures: for where time goes, not for the figures.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -81,12 +81,20 @@ async function startProfile(): Promise<void> {
   if (!profiler || profiling) return;
   profiling = true;
   await profiler.post('Profiler.start');
+  // Every allocation sampled, also what the next collection frees: where the garbage comes from.
+  await profiler.post('HeapProfiler.startSampling', {
+    samplingInterval: 32 * 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
 }
 async function saveProfile(name: string): Promise<void> {
   if (!profiler || !profiling || !profileDir) return;
   profiling = false;
   const { profile } = await profiler.post('Profiler.stop');
   writeFileSync(join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
+  const { profile: allocations } = await profiler.post('HeapProfiler.stopSampling');
+  writeFileSync(join(profileDir, `${name}.heapprofile`), JSON.stringify(allocations));
 }
 
 /** Resident memory by kind of mapping: malloc's heap, anonymous (V8 pages, large mallocs), files. */

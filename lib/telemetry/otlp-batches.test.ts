@@ -205,7 +205,8 @@ const CONTAINER_LIMITS = { points: 700, bytes: 3 * 2 ** 20 };
 test('a cached object is exported from its kept points: the bytes a fresh encoding gives, cut alike', async () => {
   const pods = new Map<string, TestPod>();
   for (let i = 0; i < 3_000; i++) {
-    const name = `p${i}-ünï`;
+    // Point bodies from ~50 to ~250 bytes: short and long copies of the kept bytes.
+    const name = `p${i}-ünï${'x'.repeat(i % 200)}`;
     pods.set(`ns/p${i}`, { name, containers: ['app', 'sidecar', 'init'].slice(0, 1 + (i % 3)), value: i });
   }
   const sender = new RecordingSender();
