@@ -13,11 +13,12 @@ import {
   DataPointType,
   type MetricData,
   type ResourceMetrics,
+  type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { decodeRequest } from '../../test/support/otlp-receiver.js';
 import { splitByPoints } from '../../test/support/otlp-split.js';
 import type { MetricDeclaration } from './declaration.js';
-import { type EncodedRequest, encodeCollection, RequestStream } from './otlp-encoding.js';
+import { type EncodedRequest, encodeCollection, RequestBuffers, RequestStream } from './otlp-encoding.js';
 import { TelemetryPipeline } from './pipeline.js';
 
 const strings = [
@@ -140,6 +141,12 @@ function withPoints(metrics: ResourceMetrics): ResourceMetrics {
   };
 }
 
+/** The corpus's metric with the fewest points, at least one. */
+function smallest(metrics: ResourceMetrics): MetricData {
+  const all = metrics.scopeMetrics.flatMap((scope) => scope.metrics).filter((m) => m.dataPoints.length > 0);
+  return all.reduce((a, b) => (b.dataPoints.length < a.dataPoints.length ? b : a));
+}
+
 function assertSameBytes(ours: Uint8Array, theirs: Buffer, what: string): void {
   const mine = Buffer.from(ours);
   assert.equal(mine.length, theirs.length, `${what}: length`);
@@ -176,6 +183,32 @@ test('cut into requests of N points, each request is the stock bytes of the SDK-
         .reduce((n, m) => n + m.dataPoints.length, 0);
       assert.equal(ours[index]?.points, points);
       assert.ok(points <= limit);
+    }
+  }
+});
+
+test('buffers kept from one export leave nothing of it in the next: the bytes stay the stock ones', () => {
+  const collection = corpus();
+  const small: ResourceMetrics = {
+    resource: collection.resource,
+    scopeMetrics: [{ ...(collection.scopeMetrics[0] as ScopeMetrics), metrics: [smallest(collection)] }],
+  };
+  const buffers = new RequestBuffers();
+  // Large, then small (the kept writers hold the large one's bytes past its end), then large cut up.
+  for (const [what, metrics, limit] of [
+    ['corpus', collection, Number.POSITIVE_INFINITY],
+    ['one metric', small, Number.POSITIVE_INFINITY],
+    ['corpus by 7', collection, 7],
+    ['corpus again', collection, Number.POSITIVE_INFINITY],
+  ] as const) {
+    const requests = encodeCollection(metrics, { points: limit, bytes: Number.POSITIVE_INFINITY }, buffers);
+    const batches = splitByPoints(withPoints(metrics), limit);
+    assert.equal(requests.length, batches.length, `${what}: requests`);
+    for (const [index, batch] of batches.entries()) {
+      const request = requests[index] as EncodedRequest;
+      assertSameBytes(request.bytes, stock(batch), `${what}, request ${index}`);
+      // Answered: its buffer may serve the next request.
+      request.release?.();
     }
   }
 });

@@ -297,6 +297,11 @@ const KEPT_REQUEST_BUFFERS = 2;
  */
 export class RequestBuffers {
   readonly #free: ProtoWriter[] = [];
+  /**
+   * The writer a metric's points are written into before they go into a request: it grows to a
+   * request's size each export (64 KiB doubled to ~4 MiB, 8 MB of new ArrayBuffers) unless kept.
+   */
+  #segment: ProtoWriter | undefined;
 
   /** A writer with room for `bytes`, empty. Kept buffers only grow, to the largest request. */
   take(bytes: number): ProtoWriter {
@@ -310,6 +315,17 @@ export class RequestBuffers {
 
   give(writer: ProtoWriter): void {
     if (this.#free.length < KEPT_REQUEST_BUFFERS) this.#free.push(writer);
+  }
+
+  /** The segment writer kept from the last export, if any (it is no longer kept). */
+  takeSegment(): ProtoWriter | undefined {
+    const segment = this.#segment;
+    this.#segment = undefined;
+    return segment;
+  }
+
+  giveSegment(writer: ProtoWriter): void {
+    this.#segment = writer;
   }
 }
 
@@ -536,10 +552,12 @@ export class RequestStream {
   finish(): void {
     this.end();
     this.#flush();
+    if (this.#spare !== undefined) this.#buffers?.giveSegment(this.#spare);
+    this.#spare = undefined;
   }
 
   #takeWriter(): ProtoWriter {
-    const spare = this.#spare;
+    const spare = this.#spare ?? this.#buffers?.takeSegment();
     this.#spare = undefined;
     if (spare === undefined) return new ProtoWriter();
     spare.pos = 0;
@@ -651,9 +669,10 @@ const sameTime = (a: HrTime, b: HrTime) => a[0] === b[0] && a[1] === b[1];
 export function encodeCollection(
   metrics: ResourceMetrics,
   limits: RequestLimits = { points: Number.POSITIVE_INFINITY, bytes: Number.POSITIVE_INFINITY },
+  buffers?: RequestBuffers,
 ): EncodedRequest[] {
   const requests: EncodedRequest[] = [];
-  const stream = new RequestStream(metrics.resource, limits, (request) => requests.push(request));
+  const stream = new RequestStream(metrics.resource, limits, (request) => requests.push(request), buffers);
   for (const scopeMetrics of metrics.scopeMetrics) {
     stream.scope(scopeMetrics.scope);
     for (const metric of scopeMetrics.metrics) {

@@ -2,20 +2,24 @@
  * The OTLP/gRPC sender. Loaded only when `otlp.enabled` is on: gRPC and the OTLP transformer
  * are some 250 modules a pull-only process has no use for.
  *
- * It is the stock exporter's delegate (the gRPC export delegate, with its transport, retries,
- * timeouts, TLS, metadata and bound on concurrent exports), made with the names
- * @opentelemetry/exporter-metrics-otlp-grpc gives it, with one part changed: it is handed
- * requests already encoded by the export's walk (otlp-encoding.ts) rather than a collection of
- * points to serialize.
+ * It is the stock exporter's delegate (otlp-exporter-base's network delegate with its retries,
+ * timeouts and bound on concurrent exports, the gRPC exporter's metrics, options, TLS and
+ * metadata), made with the names @opentelemetry/exporter-metrics-otlp-grpc gives it, with two
+ * parts changed: it is handed requests already encoded by the export's walk (otlp-encoding.ts)
+ * rather than a collection of points to serialize, and its transport hands grpc-js those bytes
+ * without the stock transport's copy (otlp-grpc-transport.ts).
  */
 import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js';
 import type { ExportResult } from '@opentelemetry/core';
+import { createOtlpNetworkExportDelegate } from '@opentelemetry/otlp-exporter-base';
 import {
   convertLegacyOtlpGrpcOptions,
-  createOtlpGrpcExportDelegate,
+  createOtlpGrpcExporterMetrics,
   type OTLPGRPCExporterConfigNode,
 } from '@opentelemetry/otlp-grpc-exporter-base';
+import { USER_AGENT } from '../version.js';
 import { encodedRequestCounts, encodedRequestSerializer, readTlsFiles } from './otlp-delegate.js';
+import { GrpcTransport } from './otlp-grpc-transport.js';
 import type { OtlpSettings, RequestSender } from './otlp-push.js';
 
 function channelCredentials(settings: OtlpSettings): ChannelCredentials {
@@ -34,16 +38,21 @@ export function grpcSender(settings: OtlpSettings): RequestSender {
     credentials: channelCredentials(settings),
     compression: settings.compression as OTLPGRPCExporterConfigNode['compression'],
     timeoutMillis: settings.timeoutMs,
+    // Prepended to the exporter's own product token, as over OTLP/HTTP (otlp-http.ts).
+    userAgent: USER_AGENT,
   };
-  // The names the stock OTLPMetricExporter passes (its component type and the gRPC method).
-  const delegate = createOtlpGrpcExportDelegate(
-    convertLegacyOtlpGrpcOptions(config, 'METRICS'),
+  const options = convertLegacyOtlpGrpcOptions(config, 'METRICS');
+  // What createOtlpGrpcExportDelegate builds, with the names the stock OTLPMetricExporter passes
+  // (its component type, the client's name and the gRPC method).
+  const delegate = createOtlpNetworkExportDelegate(
+    options,
     encodedRequestSerializer,
-    'otlp_grpc_metric_exporter',
-    encodedRequestCounts,
-    undefined,
-    'MetricsExportService',
-    '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+    createOtlpGrpcExporterMetrics('otlp_grpc_metric_exporter', encodedRequestCounts, options.url, undefined),
+    new GrpcTransport(
+      options,
+      'MetricsExportService',
+      '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+    ),
   );
   return {
     send: (request) => new Promise<ExportResult>((resolve) => delegate.export(request, resolve)),

@@ -18,7 +18,6 @@ import {
   type KeyedPass,
   type OpenPass,
   passItems,
-  type SeriesOf,
 } from './source.js';
 
 export type { SeriesOf } from './source.js';
