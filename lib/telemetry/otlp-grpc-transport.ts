@@ -7,7 +7,7 @@
  * which frames it into another. At L an export is ~16 requests of up to 3 MiB, so that copy was
  * ~44 MB of ArrayBuffers an export, which V8 counts as external memory and answers with
  * full collections of the whole heap: 2-3 per export, most of its CPU (issue 15, measured with a
- * discarding receiver: 700-1,000 ms of process CPU an export with the copy, 210-440 without).
+ * discarding receiver: 693-1,016 ms of process CPU an export with the copy, 198-434 without).
  * Here grpc-js is handed a view of the request's own bytes.
  */
 import { type Client, makeGenericClientConstructor, type ServiceError, status } from '@grpc/grpc-js';
