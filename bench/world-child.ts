@@ -13,7 +13,9 @@
  *   stop      -> graceful stop, exit 0
  * With BENCH_PROFILE_DIR set, the main thread's CPU is profiled from `mark` to `report` (the
  * scrapes) and through `otlp`, into scrape.cpuprofile and otlp.cpuprofile there (Chrome DevTools,
- * speedscope), with the allocations sampled in the same windows (.heapprofile). Profiling slows what it measures: for where time goes, not for the figures.
+ * speedscope), with the allocations sampled in the same windows (.heapprofile) and the loop's
+ * stalls over 20 ms (.stalls.json, read with bench/profile-stalls.ts). Profiling slows what it
+ * measures: for where time goes, not for the figures.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -77,6 +79,23 @@ const profiler = profileDir ? new Session() : undefined;
 profiler?.connect();
 await profiler?.post('Profiler.enable');
 let profiling = false;
+/**
+ * While profiling, every gap of more than STALL_MS between ticks of a 5 ms timer, on the clock
+ * V8's profiles use (CLOCK_MONOTONIC, µs): bench/profile-stalls.ts finds the samples inside each
+ * gap, which is the one task that held the loop, where the histogram only says how long.
+ */
+const STALL_MS = 20;
+let gaps: { fromUs: number; toUs: number }[] = [];
+let gapTimer: NodeJS.Timeout | undefined;
+function watchGaps(): void {
+  gaps = [];
+  let last = Number(process.hrtime.bigint() / 1000n);
+  gapTimer = setInterval(() => {
+    const now = Number(process.hrtime.bigint() / 1000n);
+    if (now - last > STALL_MS * 1000) gaps.push({ fromUs: last, toUs: now });
+    last = now;
+  }, 5);
+}
 async function startProfile(): Promise<void> {
   if (!profiler || profiling) return;
   profiling = true;
@@ -87,6 +106,8 @@ async function startProfile(): Promise<void> {
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
+  // After the profiler's own start-up, which holds the loop for ~200 ms.
+  watchGaps();
 }
 async function saveProfile(name: string): Promise<void> {
   if (!profiler || !profiling || !profileDir) return;
@@ -95,6 +116,8 @@ async function saveProfile(name: string): Promise<void> {
   writeFileSync(join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
   const { profile: allocations } = await profiler.post('HeapProfiler.stopSampling');
   writeFileSync(join(profileDir, `${name}.heapprofile`), JSON.stringify(allocations));
+  clearInterval(gapTimer);
+  writeFileSync(join(profileDir, `${name}.stalls.json`), JSON.stringify(gaps));
 }
 
 /** Resident memory by kind of mapping: malloc's heap, anonymous (V8 pages, large mallocs), files. */

@@ -7,7 +7,7 @@ import type { Runtime } from '../runtime.js';
 import { CONTENT_TYPES, negotiateFormat } from '../telemetry/exposition.js';
 import type { ExpositionLease } from '../telemetry/pipeline.js';
 import { healthReport } from './health.js';
-import { writeBatches } from './write-batches.js';
+import { writeBody } from './response-body.js';
 
 export function sendText(
   res: ServerResponse,
@@ -43,19 +43,6 @@ export function scrapeBudgetMs(header: string | string[] | undefined): number | 
   return budget > MAX_TIMER_MS ? undefined : budget;
 }
 
-/** Resolves when the response can take more, or is gone. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-
 export async function serveMetrics(
   runtime: Runtime,
   req: IncomingMessage,
@@ -86,11 +73,8 @@ export async function serveMetrics(
     lease.release();
     return void res.end();
   }
-  for (const chunk of writeBatches(exposition.chunks(format))) {
-    // A response cut short may still hold chunks in the socket: they are not released for reuse.
-    if (res.destroyed) return;
-    if (!res.write(chunk)) await drained(res);
-  }
+  // A response cut short may still hold chunks in the socket: they are not released for reuse.
+  if (!(await writeBody(res, exposition.chunks(format)))) return;
   // 'finish': the last bytes are handed to the kernel, so the chunks may be written over.
   res.end(() => lease.release());
 }
