@@ -230,6 +230,7 @@ test('a cached object is exported from its kept points: the bytes a fresh encodi
       }),
   );
   await pipeline.flush(); // encodes and keeps every object's points
+  let lastEnd = 0n;
   for (let round = 0; round < 3; round++) {
     // Changed, deleted and new objects between exports; most stay as they were.
     pods.set(`ns/p${round * 7}`, { name: `p${round * 7}-changed`, containers: ['app'], value: -1.5 });
@@ -248,6 +249,18 @@ test('a cached object is exported from its kept points: the bytes a fresh encodi
       `round ${round}: the same cuts, the same sizes (only the times differ)`,
     );
     assert.deepEqual(pointsOf(cached), pointsOf(fresh), `round ${round}: the same points`);
+    // Kept points carry this export's window, not the one they were first encoded in.
+    const windows = new Set(
+      cached.flatMap((r) =>
+        decodeRequest(r.bytes).flatMap((e) =>
+          e.points.map((p) => `${p.startTimeUnixNano}-${p.timeUnixNano}`),
+        ),
+      ),
+    );
+    assert.equal(windows.size, 1, `round ${round}: one window, got ${[...windows].slice(0, 3)}`);
+    const end = BigInt(String([...windows][0]).split('-')[1] ?? 0);
+    assert.ok(end > lastEnd, `round ${round}: the window ends later than the last one`);
+    lastEnd = end;
     const exported = pointsOf(cached);
     assert.equal(String(exported.find((p) => p.attributes.pod === `new-${round}`)?.attributes.index), '0');
     assert.ok(!exported.some((p) => 'instance' in p.attributes), 'a resource label is not a point attribute');

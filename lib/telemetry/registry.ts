@@ -167,8 +167,8 @@ export interface EncodedSeries extends CachedItem, PlacedLines {
   /** One fingerprint per series (a lone number when there is one, as most objects have). */
   readonly prints: number | readonly number[];
   /**
-   * The series as OTLP points, less their times (otlp-encoding.ts, `PointBodies`): encoded by
-   * the first export that meets the object, in the cache's `points` blocks.
+   * The series as OTLP points, with room for their times (otlp-encoding.ts, `PointBodies`):
+   * encoded by the first export that meets the object, in the cache's `points` blocks.
    */
   points: PlacedLines | undefined;
 }

@@ -13,6 +13,9 @@ export interface ReceivedPoint {
   readonly monotonic: boolean;
   readonly attributes: Record<string, string>;
   readonly value: number;
+  /** fixed64 nanoseconds, as decimal strings. */
+  readonly startTimeUnixNano: string;
+  readonly timeUnixNano: string;
 }
 
 export interface ReceivedExport {
@@ -35,6 +38,8 @@ interface NumberDataPoint {
   attributes: KeyValue[];
   asDouble?: number;
   asInt?: string;
+  startTimeUnixNano: string;
+  timeUnixNano: string;
 }
 interface Metric {
   name: string;
@@ -72,6 +77,8 @@ function decode(request: Request, metadata: grpc.Metadata): ReceivedExport[] {
           monotonic: metric.sum?.isMonotonic ?? false,
           attributes: attributes(point.attributes),
           value: point.asDouble ?? Number(point.asInt ?? Number.NaN),
+          startTimeUnixNano: point.startTimeUnixNano,
+          timeUnixNano: point.timeUnixNano,
         }));
       }),
     ),
