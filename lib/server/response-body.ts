@@ -6,7 +6,7 @@
  * turn is given back after every YIELD_BYTES.
  */
 import type { Writable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { nextTurn } from '../telemetry/slicer.js';
 import { writeBatches } from './write-batches.js';
 
 /** About 1 ms of writing on loopback; a turn of the loop costs microseconds. */
