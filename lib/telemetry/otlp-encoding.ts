@@ -256,8 +256,8 @@ export class PointBodies {
     writer.byte(tag(1, LENGTH_DELIMITED));
     const at = writer.start();
     writer.ensure(TIMES_BYTES);
-    writer.buffer.fill(0, writer.pos, writer.pos + TIMES_BYTES);
-    writer.pos += TIMES_BYTES;
+    // A loop: `fill` of 18 bytes costs more in its argument checks than in the writing.
+    for (let index = 0; index < TIMES_BYTES; index++) writer.buffer[writer.pos++] = 0;
     writePointBody(writer, value, attributes, integer);
     writer.finish(at);
   }
