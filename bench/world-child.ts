@@ -7,6 +7,7 @@
  *   mark      -> resets the stall monitor (a scrape window starts)
  *   report    -> longest stall since `mark`, RSS, heap
  *   rss       -> RSS now and its peak so far (VmHWM), without a forced GC
+ *   otlp-settle -> waits for a running OTLP export, then exports once (unmeasured)
  *   otlp      -> one OTLP export now: wall time, CPU time (process, main thread), longest stall
  *   sample    -> RSS, heap retained after a full GC, open file descriptors, active handles,
  *                longest stall since the last sample (the soak's readings)
@@ -178,6 +179,13 @@ process.on('message', async (message: { type: string }) => {
         retainedHeapMiB: process.memoryUsage().heapUsed / 2 ** 20,
         resident: residentByMapping(),
       });
+      break;
+    }
+    case 'otlp-settle': {
+      // A periodic export may be running: `flush` would wait for it, then export again, and the
+      // figures would be of two. This one ends it and exports once, unmeasured.
+      await app.runtime.current.pipeline.flush();
+      send({ type: 'otlp-settle' });
       break;
     }
     case 'otlp': {

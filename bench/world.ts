@@ -202,13 +202,18 @@ async function runWorld(world: World, shared: SharedFixtures) {
       baseline.push(performance.now() - at);
     }
 
+    const receivedPoints = () => receiver.exports.reduce((sum, e) => sum + e.points.length, 0);
+    await request(child, 'otlp-settle');
+    const pointsBefore = receivedPoints();
     const otlp = await request<{
       wallMs: number;
       cpuMs: number;
       mainThreadCpuMs: number;
       maxStallMs: number;
     }>(child, 'otlp');
-    const exported = receiver.exports.reduce((sum, e) => sum + e.points.length, 0);
+    const exported = receivedPoints() - pointsBefore;
+    if (exported > samples.length * 1.5)
+      progress(`the OTLP figures are of more than one export (${exported} points)`);
     progress(`churn run (${process.env.CHURN_MINUTES ?? 5} min)`);
     const run = await churnRun(child, new PodChurn(server, world), world, url);
     const exited = new Promise((resolve) => child.once('exit', resolve));
