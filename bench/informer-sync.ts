@@ -1,16 +1,17 @@
 /**
  * One informer sync in this process: subscribe to all pods of the API server named by the
  * kubeconfig, with the full object kept (`raw`) or the pod instrument's transform (`lean`), and
- * print sync time, retained heap and RSS as one JSON line. Run with --expose-gc.
+ * print sync time, retained heap and RSS as one JSON line. Run with --expose-gc. An empty
+ * kubeconfig and a third argument connect in-cluster with that service-account directory.
  */
 
 import { podRestarts } from '../instruments/pod/pod.js';
 import type { ApiObject } from '../lib/kube/informer.js';
 import { benchCluster, requireGc } from './bench-cluster.js';
 
-const [kubeconfig = '', mode = 'lean'] = process.argv.slice(2);
+const [kubeconfig = '', mode = 'lean', serviceAccountDir] = process.argv.slice(2);
 const gc = requireGc();
-const hub = (await benchCluster(kubeconfig)).hub;
+const hub = (await benchCluster(kubeconfig, serviceAccountDir)).hub;
 gc();
 const heapBefore = process.memoryUsage().heapUsed;
 const started = performance.now();

@@ -6,6 +6,7 @@
 import { TokenBucket } from '../token-bucket.js';
 import { USER_AGENT } from '../version.js';
 import type { ClusterConnection } from './connection.js';
+import { continueOfHead, LIST_HEAD_LIMIT } from './list-head.js';
 import type { KubeAnswer } from './transport.js';
 
 /**
@@ -83,6 +84,13 @@ class RateLimiter {
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A list page as KubeClient.listPage reads it. */
+export interface ListPage<T> {
+  /** The page's continue token once the body's head names it; see KubeClient.listPage. */
+  readonly next: Promise<string | null | undefined>;
+  readonly page: Promise<T>;
+}
 
 export interface RequestOptions {
   readonly query?: Record<string, string | number | boolean | undefined>;
@@ -163,6 +171,48 @@ export class KubeClient {
    * saying so (the rate limiter's wait does not count).
    */
   async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    return JSON.parse(await this.#exchange(method, path, options, (answer) => answer.text())) as T;
+  }
+
+  /**
+   * One page of a list, read as `request` reads it, and its continue token as soon as the body's
+   * head names it (list-head.ts): the caller may ask for the next page while the API server is
+   * still writing this one and while this process parses it. `next` is undefined when the head
+   * does not say, `null` when it says this is the last page.
+   */
+  listPage<T>(path: string, options: RequestOptions = {}): ListPage<T> {
+    let tell: (token: string | null | undefined) => void = () => {};
+    const next = new Promise<string | null | undefined>((resolve) => {
+      tell = resolve;
+    });
+    const text = this.#exchange('GET', path, options, async (answer) => {
+      const parts: Uint8Array[] = [];
+      let headBytes = 0;
+      let told = false;
+      for await (const chunk of answer.chunks()) {
+        parts.push(chunk);
+        if (told) continue;
+        headBytes += chunk.length;
+        const found = continueOfHead(
+          Buffer.concat(parts, Math.min(headBytes, LIST_HEAD_LIMIT)).toString('latin1'),
+        );
+        if (found !== undefined || headBytes >= LIST_HEAD_LIMIT) {
+          told = true;
+          tell(found);
+        }
+      }
+      return Buffer.concat(parts).toString('utf8');
+    });
+    const page = text.then((body) => JSON.parse(body) as T).finally(() => tell(undefined));
+    return { next, page };
+  }
+
+  async #exchange(
+    method: Method,
+    path: string,
+    options: RequestOptions,
+    read: (answer: KubeAnswer) => Promise<string>,
+  ): Promise<string> {
     if (options.rateLimited !== false) await this.#limiter.take(options.signal);
     const timeoutMs = this.#requestTimeoutMs;
     const cut = new AbortController();
@@ -170,9 +220,10 @@ export class KubeClient {
     const signal = options.signal ? AbortSignal.any([options.signal, cut.signal]) : cut.signal;
     try {
       const answer = await this.#send(method, path, { ...options, signal });
-      const text = await answer.text();
-      if (!succeeded(answer)) throw statusError(answer.status, text, answer.header('retry-after'));
-      return JSON.parse(text) as T;
+      if (!succeeded(answer)) {
+        throw statusError(answer.status, await answer.text(), answer.header('retry-after'));
+      }
+      return await read(answer);
     } catch (error) {
       if (cut.signal.aborted && !options.signal?.aborted) {
         throw new Error(`${method} ${path}: no answer from the API server within ${timeoutMs} ms`);

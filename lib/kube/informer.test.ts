@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { harnessLogs } from '../../test/support/app.js';
+import { localhostPair } from '../../test/support/certificates.js';
 import { eventually } from '../../test/support/http.js';
 import { TestApiServer } from '../../test/support/kube/api-server.js';
 import { KubeClient } from './client.js';
@@ -242,4 +248,99 @@ test('watches that end at once are reopened with backoff, not in a tight loop', 
     5000,
     'recovery once watches hold',
   );
+});
+
+/**
+ * A list server of two pages written by hand: page one's body is held open after `first`, until
+ * page two is asked for or `holdMs` passes; page two answers at once. Watches are held open.
+ */
+async function twoPageServer(
+  t: { after(fn: () => unknown): void },
+  body: { first: string; rest: string },
+  holdMs: number,
+) {
+  const seen = { secondAskedBeforeFirstEnded: false, firstEnded: false };
+  let secondAsked = () => {};
+  const second = new Promise<void>((resolve) => {
+    secondAsked = resolve;
+  });
+  const { cert, key } = await localhostPair('kube-apiserver');
+  const server = createServer({ cert, key }, (request, response) => {
+    const url = new URL(request.url ?? '/', 'https://localhost');
+    response.writeHead(200, { 'content-type': 'application/json' });
+    if (url.searchParams.get('watch') === 'true') {
+      response.flushHeaders();
+      return;
+    }
+    if (url.searchParams.get('continue') === 'page-2') {
+      if (!seen.firstEnded) seen.secondAskedBeforeFirstEnded = true;
+      secondAsked();
+      response.end(
+        `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[${JSON.stringify(pod('c'))}]}`,
+      );
+      return;
+    }
+    response.write(body.first);
+    const timer = setTimeout(secondAsked, holdMs);
+    void second.then(() => {
+      clearTimeout(timer);
+      seen.firstEnded = true;
+      response.end(body.rest);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(resolve));
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'ssm-pages-'));
+  const path = join(dir, 'kubeconfig');
+  const { port } = server.address() as AddressInfo;
+  await writeFile(
+    path,
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:${port}\n` +
+      `    certificate-authority-data: ${Buffer.from(cert).toString('base64')}\n` +
+      'users:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\n' +
+      'current-context: x\n',
+  );
+  const access = await connectCluster(path, {});
+  assert.ok(access);
+  const hub = new InformerHub(new KubeClient(access, { qps: 1000, burst: 1000 }), harnessLogs().child({}), {
+    ...DEFAULT_INFORMER_OPTIONS,
+    pageSize: 2,
+  });
+  t.after(() => hub.stop());
+  return { hub, seen };
+}
+
+test('the next page is asked for while this one is still arriving, when its head names the token', async (t) => {
+  const { hub, seen } = await twoPageServer(
+    t,
+    {
+      first: `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7","continue":"page-2","remainingItemCount":1},"items":[${JSON.stringify(pod('a'))}`,
+      rest: `,${JSON.stringify(pod('b'))}]}`,
+    },
+    3000,
+  );
+  const started = performance.now();
+  const pods = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  await pods.synced();
+  assert.deepEqual([...pods.items.keys()].sort(), ['default/a', 'default/b', 'default/c']);
+  assert.ok(seen.secondAskedBeforeFirstEnded, 'page two asked for before page one ended');
+  assert.ok(performance.now() - started < 2500, 'page one was not held for the whole hold');
+});
+
+test('a list whose metadata follows its items is read page by page, nothing lost', async (t) => {
+  const { hub, seen } = await twoPageServer(
+    t,
+    {
+      first: `{"kind":"PodList","apiVersion":"v1","items":[${JSON.stringify(pod('a'))}`,
+      rest: `,${JSON.stringify(pod('b'))}],"metadata":{"resourceVersion":"7","continue":"page-2"}}`,
+    },
+    300,
+  );
+  const pods = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  await pods.synced();
+  assert.deepEqual([...pods.items.keys()].sort(), ['default/a', 'default/b', 'default/c']);
+  assert.equal(seen.secondAskedBeforeFirstEnded, false);
 });

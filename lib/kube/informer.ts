@@ -107,6 +107,11 @@ export interface Subscription<T> {
 
 class Expired extends Error {}
 
+interface ListPage {
+  readonly metadata: { resourceVersion: string; continue?: string };
+  readonly items?: ApiObject[];
+}
+
 export class Informer {
   readonly ref: ResourceRef;
   readonly scope: WatchScope;
@@ -302,40 +307,58 @@ export class Informer {
     // peak is one raw page plus the lean stores, not the whole raw list.
     const stores = [...this.#stores.values()];
     const fresh = stores.map(() => new Map<string, unknown>());
-    let token: string | undefined;
     let resourceVersion = '';
-    do {
-      const page: { metadata: { resourceVersion: string; continue?: string }; items: ApiObject[] } =
-        await this.#client.request('GET', path, {
-          query: {
-            limit: this.#options.pageSize,
-            continue: token,
-            labelSelector: this.scope.labelSelector,
-            fieldSelector: this.scope.fieldSelector,
-          },
-          signal,
-        });
-      let malformed = 0;
-      for (const item of page.items ?? []) {
-        const key = wellFormedKey(item);
-        if (key === undefined) {
-          malformed += 1;
-          continue;
+    // The next page is asked for as soon as this one's head names it (KubeClient.listPage): the
+    // API server writes it while this process parses this one (at 30k pods against
+    // kube-apiserver, about a third of the sync). The requests are client-go's, only earlier.
+    const listing = new AbortController();
+    const both = AbortSignal.any([signal, listing.signal]);
+    const ask = (token: string | undefined) => {
+      const asked = this.#client.listPage<ListPage>(path, {
+        query: {
+          limit: this.#options.pageSize,
+          continue: token,
+          labelSelector: this.scope.labelSelector,
+          fieldSelector: this.scope.fieldSelector,
+        },
+        signal: both,
+      });
+      // Awaited below, or dropped and aborted in `finally`: never an unhandled rejection.
+      asked.page.catch(() => {});
+      return asked;
+    };
+    try {
+      let current = ask(undefined);
+      for (;;) {
+        const early = await current.next;
+        const ahead = typeof early === 'string' ? ask(early) : undefined;
+        const page = await current.page;
+        let malformed = 0;
+        for (const item of page.items ?? []) {
+          const key = wellFormedKey(item);
+          if (key === undefined) {
+            malformed += 1;
+            continue;
+          }
+          for (const [index, store] of stores.entries()) {
+            if (store.keep && !store.keep(item)) continue;
+            fresh[index]?.set(key, store.transform(item));
+          }
         }
-        for (const [index, store] of stores.entries()) {
-          if (store.keep && !store.keep(item)) continue;
-          fresh[index]?.set(key, store.transform(item));
+        if (malformed > 0) {
+          this.#logger.warn(
+            { resource: this.ref.resource, skipped: malformed },
+            'list items without metadata.name skipped',
+          );
         }
+        resourceVersion = page.metadata.resourceVersion;
+        const token = page.metadata.continue || undefined;
+        if (token === undefined) break;
+        current = ahead !== undefined && early === token ? ahead : ask(token);
       }
-      if (malformed > 0) {
-        this.#logger.warn(
-          { resource: this.ref.resource, skipped: malformed },
-          'list items without metadata.name skipped',
-        );
-      }
-      resourceVersion = page.metadata.resourceVersion;
-      token = page.metadata.continue || undefined;
-    } while (token);
+    } finally {
+      listing.abort();
+    }
     for (const [index, store] of stores.entries()) {
       store.items.clear();
       for (const [key, value] of fresh[index] ?? []) store.items.set(key, value);
