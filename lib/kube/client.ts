@@ -7,6 +7,7 @@ import { TokenBucket } from '../token-bucket.js';
 import { USER_AGENT } from '../version.js';
 import type { ClusterConnection } from './connection.js';
 import { continueOfHead, LIST_HEAD_LIMIT } from './list-head.js';
+import { ListItemSplitter } from './list-items.js';
 import type { KubeAnswer } from './transport.js';
 
 /**
@@ -175,44 +176,50 @@ export class KubeClient {
   }
 
   /**
-   * One page of a list, read as `request` reads it, and its continue token as soon as the body's
-   * head names it (list-head.ts): the caller may ask for the next page while the API server is
-   * still writing this one and while this process parses it. `next` is undefined when the head
-   * does not say, `null` when it says this is the last page.
+   * One page of a list. Its items go to `onItem` one by one as their bytes arrive
+   * (list-items.ts); `page` is the rest of the body (kind, apiVersion, metadata, and `items`
+   * only if the body had them where the scan does not look). `next` is the page's continue token
+   * as soon as the body's head names it (list-head.ts), so the caller may ask for the next page
+   * while the API server still writes this one: undefined when the head does not say, `null`
+   * when it says this is the last page.
    */
-  listPage<T>(path: string, options: RequestOptions = {}): ListPage<T> {
+  listPage<T>(path: string, options: RequestOptions, onItem: (item: unknown) => void): ListPage<T> {
     let tell: (token: string | null | undefined) => void = () => {};
     const next = new Promise<string | null | undefined>((resolve) => {
       tell = resolve;
     });
-    const text = this.#exchange('GET', path, options, async (answer) => {
-      const parts: Uint8Array[] = [];
+    const page = this.#exchange('GET', path, options, async (answer) => {
+      const splitter = new ListItemSplitter(onItem);
+      const head: Uint8Array[] = [];
       let headBytes = 0;
       let told = false;
       for await (const chunk of answer.chunks()) {
-        parts.push(chunk);
-        if (told) continue;
-        headBytes += chunk.length;
-        const found = continueOfHead(
-          Buffer.concat(parts, Math.min(headBytes, LIST_HEAD_LIMIT)).toString('latin1'),
-        );
-        if (found !== undefined || headBytes >= LIST_HEAD_LIMIT) {
-          told = true;
-          tell(found);
+        if (!told) {
+          head.push(chunk);
+          headBytes += chunk.length;
+          const found = continueOfHead(
+            Buffer.concat(head, Math.min(headBytes, LIST_HEAD_LIMIT)).toString('latin1'),
+          );
+          if (found !== undefined || headBytes >= LIST_HEAD_LIMIT) {
+            told = true;
+            head.length = 0;
+            tell(found);
+          }
         }
+        splitter.push(chunk);
       }
-      return Buffer.concat(parts).toString('utf8');
+      return splitter.end<T>();
     });
-    const page = text.then((body) => JSON.parse(body) as T).finally(() => tell(undefined));
+    void page.finally(() => tell(undefined)).catch(() => {});
     return { next, page };
   }
 
-  async #exchange(
+  async #exchange<R>(
     method: Method,
     path: string,
     options: RequestOptions,
-    read: (answer: KubeAnswer) => Promise<string>,
-  ): Promise<string> {
+    read: (answer: KubeAnswer) => Promise<R>,
+  ): Promise<R> {
     if (options.rateLimited !== false) await this.#limiter.take(options.signal);
     const timeoutMs = this.#requestTimeoutMs;
     const cut = new AbortController();

@@ -253,12 +253,14 @@ test('watches that end at once are reopened with backoff, not in a tight loop', 
 /**
  * A list server of two pages written by hand: page one's body is held open after `first`, until
  * page two is asked for or `holdMs` passes; page two answers at once. Watches are held open.
+ * `broken`: the first answer for page one is these bytes, then the connection is cut.
  */
 async function twoPageServer(
   t: { after(fn: () => unknown): void },
-  body: { first: string; rest: string },
+  body: { first: string; rest: string; broken?: string },
   holdMs: number,
 ) {
+  let broken = body.broken;
   const seen = { secondAskedBeforeFirstEnded: false, firstEnded: false };
   let secondAsked = () => {};
   const second = new Promise<void>((resolve) => {
@@ -278,6 +280,12 @@ async function twoPageServer(
       response.end(
         `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[${JSON.stringify(pod('c'))}]}`,
       );
+      return;
+    }
+    if (broken !== undefined) {
+      response.write(broken);
+      broken = undefined;
+      setTimeout(() => response.destroy(), 50);
       return;
     }
     response.write(body.first);
@@ -343,4 +351,22 @@ test('a list whose metadata follows its items is read page by page, nothing lost
   await pods.synced();
   assert.deepEqual([...pods.items.keys()].sort(), ['default/a', 'default/b', 'default/c']);
   assert.equal(seen.secondAskedBeforeFirstEnded, false);
+});
+
+test('a page cut off mid-item fails the whole list, and what it brought is not kept', async (t) => {
+  const head =
+    '{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7","continue":"page-2"},"items":[';
+  const { hub } = await twoPageServer(
+    t,
+    {
+      broken: `${head}${JSON.stringify(pod('ghost'))},{"metadata":{"name":"b","namesp`,
+      first: `${head}${JSON.stringify(pod('a'))}`,
+      rest: `,${JSON.stringify(pod('b'))}]}`,
+    },
+    300,
+  );
+  const pods = hub.subscribe(PODS, {}, 'test.lean', leanPod);
+  await pods.synced();
+  assert.deepEqual([...pods.items.keys()].sort(), ['default/a', 'default/b', 'default/c']);
+  assert.equal(hub.informers[0]?.stats.errors, 1);
 });

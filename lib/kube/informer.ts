@@ -303,27 +303,45 @@ export class Informer {
   async #list(signal: AbortSignal): Promise<void> {
     this.stats.lists += 1;
     const path = resourcePath(this.ref, this.scope.namespace);
-    // Transform page by page: the raw objects of a page are garbage once it is processed, so the
-    // peak is one raw page plus the lean stores, not the whole raw list.
+    // Transform item by item as the bytes arrive (KubeClient.listPage): each raw object is garbage
+    // once it is transformed, so the peak is an item plus the lean stores, not a raw page.
     const stores = [...this.#stores.values()];
     const fresh = stores.map(() => new Map<string, unknown>());
     let resourceVersion = '';
-    // The next page is asked for as soon as this one's head names it (KubeClient.listPage): the
-    // API server writes it while this process parses this one (at 30k pods against
-    // kube-apiserver, about a third of the sync). The requests are client-go's, only earlier.
+    // The next page is asked for as soon as this one's head names it: the API server writes it
+    // while this process reads this one (at 30k pods against kube-apiserver, about a third of
+    // the sync). The requests are client-go's, only earlier.
     const listing = new AbortController();
     const both = AbortSignal.any([signal, listing.signal]);
+    let malformed = 0;
+    const take = (item: unknown) => {
+      const key = wellFormedKey(item);
+      if (key === undefined) {
+        malformed += 1;
+        return;
+      }
+      for (const [index, store] of stores.entries()) {
+        if (store.keep && !store.keep(item as ApiObject)) continue;
+        fresh[index]?.set(key, store.transform(item as ApiObject));
+      }
+    };
+    // Items go into the fresh stores as they arrive, those of a page asked for ahead too: the
+    // stores are keyed, and a list that fails anywhere is dropped whole and listed again.
     const ask = (token: string | undefined) => {
-      const asked = this.#client.listPage<ListPage>(path, {
-        query: {
-          limit: this.#options.pageSize,
-          continue: token,
-          labelSelector: this.scope.labelSelector,
-          fieldSelector: this.scope.fieldSelector,
+      const asked = this.#client.listPage<ListPage>(
+        path,
+        {
+          query: {
+            limit: this.#options.pageSize,
+            continue: token,
+            labelSelector: this.scope.labelSelector,
+            fieldSelector: this.scope.fieldSelector,
+          },
+          signal: both,
         },
-        signal: both,
-      });
-      // Awaited below, or dropped and aborted in `finally`: never an unhandled rejection.
+        take,
+      );
+      // Awaited below, or aborted in `finally`: never an unhandled rejection.
       asked.page.catch(() => {});
       return asked;
     };
@@ -333,31 +351,25 @@ export class Informer {
         const early = await current.next;
         const ahead = typeof early === 'string' ? ask(early) : undefined;
         const page = await current.page;
-        let malformed = 0;
-        for (const item of page.items ?? []) {
-          const key = wellFormedKey(item);
-          if (key === undefined) {
-            malformed += 1;
-            continue;
-          }
-          for (const [index, store] of stores.entries()) {
-            if (store.keep && !store.keep(item)) continue;
-            fresh[index]?.set(key, store.transform(item));
-          }
-        }
-        if (malformed > 0) {
-          this.#logger.warn(
-            { resource: this.ref.resource, skipped: malformed },
-            'list items without metadata.name skipped',
-          );
-        }
+        for (const item of page.items ?? []) take(item);
         resourceVersion = page.metadata.resourceVersion;
         const token = page.metadata.continue || undefined;
+        if (ahead !== undefined && early !== token) {
+          throw new Error(
+            `a list page's head named continue token ${String(early).slice(0, 40)}, its metadata ${String(token).slice(0, 40)}`,
+          );
+        }
         if (token === undefined) break;
-        current = ahead !== undefined && early === token ? ahead : ask(token);
+        current = ahead ?? ask(token);
       }
     } finally {
       listing.abort();
+    }
+    if (malformed > 0) {
+      this.#logger.warn(
+        { resource: this.ref.resource, skipped: malformed },
+        'list items without metadata.name skipped',
+      );
     }
     for (const [index, store] of stores.entries()) {
       store.items.clear();
