@@ -19,21 +19,35 @@ export function postgresAdminUrl(database = 'postgres'): string {
   return `postgresql://${TEST_ADMIN.user}:${TEST_ADMIN.password}@127.0.0.1:5432/${database}`;
 }
 
+/** `connect`, or an error that names the server and how to get it, not a driver's bare ECONNREFUSED. */
+async function reach<T>(server: string, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect();
+  } catch (error) {
+    throw new Error(
+      `the machine's ${server} is not reachable (${(error as Error).message}): ` +
+        'bash test/prepare-machine.sh installs and starts it (npm test runs it first)',
+    );
+  }
+}
+
 /** Creates `user` with `password` on PostgreSQL, MariaDB and Redis; resolves to the cleanup. */
 export async function createDatabaseLogins(user: string, password: string): Promise<() => Promise<void>> {
   const postgres = new pg.Client({ connectionString: postgresAdminUrl() });
-  await postgres.connect();
+  await reach('PostgreSQL on 127.0.0.1:5432', () => postgres.connect());
   await postgres.query(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
   await postgres.query(`CREATE ROLE ${user}_nologin NOLOGIN`);
-  const maria = await mysql.createConnection({
-    host: '127.0.0.1',
-    port: 3306,
-    user: TEST_ADMIN.user,
-    password: TEST_ADMIN.password,
-  });
+  const maria = await reach('MariaDB on 127.0.0.1:3306', () =>
+    mysql.createConnection({
+      host: '127.0.0.1',
+      port: 3306,
+      user: TEST_ADMIN.user,
+      password: TEST_ADMIN.password,
+    }),
+  );
   await maria.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`);
   const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-  await redis.connect();
+  await reach('Redis on 127.0.0.1:6379', () => redis.connect());
   await redis.call('ACL', 'SETUSER', user, 'on', `>${password}`, '+ping');
   return async () => {
     await postgres.query(`DROP ROLE IF EXISTS ${user}`);
