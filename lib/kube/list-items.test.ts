@@ -118,5 +118,6 @@ test('a body cut at every byte, escapes and all, reads as it does whole', () => 
   for (let cut = 0; cut <= Buffer.byteLength(body); cut++) {
     assert.deepEqual(rejoined(body, [cut]), whole, `cut at ${cut}`);
     assert.deepEqual(rejoined(body, [cut, cut + 1, cut + 2]), whole, `cut at ${cut}, ${cut + 1}, ${cut + 2}`);
+    assert.deepEqual(rejoined(body, [cut, cut, cut + 1]), whole, `cut at ${cut}, an empty piece, ${cut + 1}`);
   }
 });

@@ -55,6 +55,8 @@ export class ListItemSplitter {
   push(chunk: Uint8Array): void {
     const bytes = view(chunk);
     const n = bytes.length;
+    // Nothing to read, and an escape carried from the last chunk must wait for a byte.
+    if (n === 0) return;
     // The hot state in locals, written back at the end.
     let depth = this.#depth;
     let inString = this.#inString;
