@@ -107,7 +107,8 @@ export interface Subscription<T> {
 
 class Expired extends Error {}
 
-interface ListPage {
+/** A list page as it reads without its items (KubeClient.listPage hands those on one by one). */
+interface ListEnvelope {
   readonly metadata: { resourceVersion: string; continue?: string };
   readonly items?: ApiObject[];
 }
@@ -328,7 +329,7 @@ export class Informer {
     // Items go into the fresh stores as they arrive, those of a page asked for ahead too: the
     // stores are keyed, and a list that fails anywhere is dropped whole and listed again.
     const ask = (token: string | undefined) => {
-      const asked = this.#client.listPage<ListPage>(
+      const asked = this.#client.listPage<ListEnvelope>(
         path,
         {
           query: {
