@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { localhostPair } from '../../test/support/certificates.js';
 import { TestApiServer } from '../../test/support/kube/api-server.js';
+import { tokenKubeconfig } from '../../test/support/kube/kubeconfig.js';
 import { type KubeApiError, KubeClient } from './client.js';
 import { type ClusterConnection, connectCluster, inClusterConnection } from './connection.js';
 
@@ -179,14 +180,8 @@ test('kubeconfig: an API server offering HTTP/2 is spoken to in HTTP/1.1, as in 
   });
   const dir = await mkdtemp(join(tmpdir(), 'ssm-h2-'));
   const path = join(dir, 'kubeconfig');
-  const ca = Buffer.from(cert).toString('base64');
   const { port } = server.address() as AddressInfo;
-  await writeFile(
-    path,
-    `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:${port}\n` +
-      `    certificate-authority-data: ${ca}\nusers:\n- name: u\n  user:\n    token: t\n` +
-      'contexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n',
-  );
+  await writeFile(path, tokenKubeconfig({ server: `https://127.0.0.1:${port}`, ca: cert, token: 't' }));
   const client = new KubeClient((await connectCluster(path, {})) as ClusterConnection, {
     qps: 100,
     burst: 10,

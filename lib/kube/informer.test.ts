@@ -9,6 +9,7 @@ import { harnessLogs } from '../../test/support/app.js';
 import { localhostPair } from '../../test/support/certificates.js';
 import { eventually } from '../../test/support/http.js';
 import { TestApiServer } from '../../test/support/kube/api-server.js';
+import { tokenKubeconfig } from '../../test/support/kube/kubeconfig.js';
 import { KubeClient } from './client.js';
 import { connectCluster } from './connection.js';
 import { type ApiObject, DEFAULT_INFORMER_OPTIONS, InformerHub } from './informer.js';
@@ -304,13 +305,7 @@ async function twoPageServer(
   const dir = await mkdtemp(join(tmpdir(), 'ssm-pages-'));
   const path = join(dir, 'kubeconfig');
   const { port } = server.address() as AddressInfo;
-  await writeFile(
-    path,
-    `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:${port}\n` +
-      `    certificate-authority-data: ${Buffer.from(cert).toString('base64')}\n` +
-      'users:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\n' +
-      'current-context: x\n',
-  );
+  await writeFile(path, tokenKubeconfig({ server: `https://127.0.0.1:${port}`, ca: cert, token: 't' }));
   const access = await connectCluster(path, {});
   assert.ok(access);
   const hub = new InformerHub(new KubeClient(access, { qps: 1000, burst: 1000 }), harnessLogs().child({}), {

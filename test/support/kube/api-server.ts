@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzip } from 'node:zlib';
 import { localhostPair } from '../certificates.js';
+import { tokenKubeconfig } from './kubeconfig.js';
 import { fieldMatcher, labelMatcher } from './selectors.js';
 import { writeServiceAccountFiles } from './service-account.js';
 
@@ -219,18 +220,7 @@ export class TestApiServer {
     const { path = this.kubeconfigPath, token = this.#options.token ?? '', viaPort } = options;
     const server = viaPort === undefined ? this.url : `https://127.0.0.1:${viaPort}`;
     const { cert } = await serverCertificate();
-    const yaml = [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      `- name: test\n  cluster:\n    server: ${server}\n    certificate-authority-data: ${Buffer.from(cert).toString('base64')}`,
-      'users:',
-      `- name: test\n  user:\n    token: ${token}`,
-      'contexts:',
-      '- name: test\n  context:\n    cluster: test\n    user: test',
-      'current-context: test',
-      '',
-    ].join('\n');
+    const yaml = tokenKubeconfig({ server, ca: cert, token });
     await writeFile(path, yaml);
     return path;
   }
